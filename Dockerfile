@@ -1,0 +1,24 @@
+# syntax=docker/dockerfile:1
+# One image for every app; compose picks the entry point with `command`.
+# The build runs the same `npm run build` (tsc -b) that `npm start` and `npm test` run.
+
+FROM node:20.20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
+COPY libs ./libs
+COPY apps ./apps
+COPY scripts ./scripts
+RUN npm ci --no-audit --no-fund
+RUN npm run build
+RUN npm prune --omit=dev --no-audit --no-fund \
+ && find libs apps scripts -name src -type d -prune -exec rm -rf {} +
+
+FROM node:20.20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0
+WORKDIR /app
+COPY --from=build --chown=node:node /app ./
+RUN mkdir -p /keys && chown node:node /keys
+USER node
+# Overridden per service in docker-compose.yml.
+CMD ["node", "apps/auth/dist/main.js"]

@@ -1,0 +1,65 @@
+import type { Logger } from '@chat/logger';
+import { serializeRequest } from '@chat/logger';
+import {
+  type AccessTokenCheck,
+  errorHandler,
+  healthRoutes,
+  MAX_HTTP_BODY_BYTES,
+  metricsHandler,
+  notFoundHandler,
+  type ReadinessCheck,
+} from '@chat/runtime';
+import type { RefreshTokenRepository, UserRepository } from '@chat/storage';
+import type { AccessTokenSigner } from '@chat/tokens';
+import express from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Registry } from 'prom-client';
+import type { AuthMetrics } from './auth-metrics.js';
+import type { LoginLimiter } from './login-limiter.js';
+import type { PasswordHasher } from './password-hasher.js';
+import { accountRoutes } from './routes/accounts.js';
+import { keyRoutes } from './routes/keys.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { userRoutes } from './routes/users.js';
+import type { SessionTokens } from './session-tokens.js';
+
+export interface AuthAppDependencies {
+  logger: Logger;
+  users: UserRepository;
+  refreshTokens: RefreshTokenRepository;
+  passwords: PasswordHasher;
+  limiter: LoginLimiter;
+  sessions: SessionTokens;
+  signer: AccessTokenSigner;
+  tokens: AccessTokenCheck;
+  readiness: ReadinessCheck[];
+  trustProxy: boolean;
+  registry: Registry;
+  metrics: AuthMetrics;
+}
+
+/** The auth HTTP API as an express app; `main.ts` gives it real dependencies and a port. */
+export function createAuthApp(deps: AuthAppDependencies): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy ? 1 : false);
+  app.use(helmet());
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      serializers: { req: serializeRequest, res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }) },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+  app.use(express.json({ limit: MAX_HTTP_BODY_BYTES, strict: true }));
+  app.use(healthRoutes(deps.readiness));
+  app.get('/metrics', metricsHandler(deps.registry));
+  app.use(keyRoutes(deps.signer));
+  app.use(accountRoutes(deps));
+  app.use(sessionRoutes(deps));
+  app.use(userRoutes(deps));
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

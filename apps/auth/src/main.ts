@@ -1,0 +1,73 @@
+import { createPublicKey } from 'node:crypto';
+import { authEnv, loadConfig } from '@chat/config';
+import { createLogger } from '@chat/logger';
+import { closeServer, connectTo, createMetricsRegistry, listen, runApp } from '@chat/runtime';
+import { connectMongo, RefreshTokenRepository, UserRepository } from '@chat/storage';
+import { AccessTokenSigner, AccessTokenVerifier, loadOrCreateSigningKey } from '@chat/tokens';
+import { Redis } from 'ioredis';
+import { createAuthApp } from './auth-app.js';
+import { authMetrics } from './auth-metrics.js';
+import { LoginLimiter } from './login-limiter.js';
+import { PasswordHasher } from './password-hasher.js';
+import { SessionTokens } from './session-tokens.js';
+
+const EXPIRED_TOKEN_SWEEP_INTERVAL_MS = 60 * 60_000;
+
+runApp('auth', async () => {
+  const config = loadConfig(authEnv);
+  const logger = createLogger({ app: 'auth', level: config.logLevel });
+
+  const mongo = await connectTo('MongoDB', config.mongo.url, () =>
+    connectMongo({ ...config.mongo, appName: 'chat-auth' }),
+  );
+  const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await connectTo('Redis', config.redis.url, () => redis.connect());
+
+  const signingKey = loadOrCreateSigningKey(config.tokens);
+  const signer = new AccessTokenSigner(signingKey, { ...config.tokens, ttlS: config.tokens.accessTtlS });
+  // Auth checks its own tokens with its own public key: no JWKS round trip to itself.
+  const verifier = new AccessTokenVerifier({
+    publicKeyPem: createPublicKey(signingKey.privateKey).export({ type: 'spki', format: 'pem' }).toString(),
+    issuer: config.tokens.issuer,
+    audience: config.tokens.audience,
+  });
+  const refreshTokens = new RefreshTokenRepository(mongo.collections.refreshTokens);
+  const registry = createMetricsRegistry('auth', String(config.http.port));
+
+  const app = createAuthApp({
+    logger,
+    users: new UserRepository(mongo.collections.users),
+    refreshTokens,
+    passwords: new PasswordHasher(config.argon2),
+    limiter: new LoginLimiter(redis, config.redis.prefix, config.loginLimits),
+    sessions: new SessionTokens(signer, refreshTokens, { refreshTtlS: config.tokens.refreshTtlS }),
+    signer,
+    tokens: verifier,
+    readiness: [
+      { name: 'mongodb', check: () => mongo.ping() },
+      { name: 'redis', check: async () => void (await redis.ping()) },
+    ],
+    trustProxy: config.http.trustProxy,
+    registry,
+    metrics: authMetrics(registry),
+  });
+  const server = await listen(app, config.http);
+  logger.info({ host: config.http.host, port: config.http.port, kid: signingKey.publicJwk.kid }, 'auth listening');
+
+  const sweep = setInterval(() => {
+    refreshTokens.deleteExpired(new Date()).then(
+      (deleted) => deleted > 0 && logger.info({ deleted }, 'expired refresh tokens removed'),
+      (err: unknown) => logger.warn({ err }, 'expired refresh token sweep failed'),
+    );
+  }, EXPIRED_TOKEN_SWEEP_INTERVAL_MS);
+  sweep.unref();
+
+  return {
+    logger,
+    async stop() {
+      clearInterval(sweep);
+      await closeServer(server);
+      await Promise.all([mongo.close(), redis.quit()]);
+    },
+  };
+});

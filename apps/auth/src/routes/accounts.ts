@@ -1,0 +1,65 @@
+import { ChatError, deleteAccountBody, parseInput, registerBody } from '@chat/contracts';
+import { type AccessTokenCheck, authenticatedUserId, requireBearer } from '@chat/runtime';
+import { type RefreshTokenRepository, toPublicUser, type UserRepository } from '@chat/storage';
+import { Router } from 'express';
+import { v7 as uuidv7 } from 'uuid';
+import type { AuthMetrics } from '../auth-metrics.js';
+import type { LoginLimiter } from '../login-limiter.js';
+import type { PasswordHasher } from '../password-hasher.js';
+
+/** POST /register, GET /me */
+export function accountRoutes(deps: {
+  users: UserRepository;
+  passwords: PasswordHasher;
+  tokens: AccessTokenCheck;
+  metrics: AuthMetrics;
+  refreshTokens: RefreshTokenRepository;
+  limiter: LoginLimiter;
+}) {
+  const router = Router();
+
+  router.post('/register', async (req, res) => {
+    const body = parseInput(registerBody, req.body, 'body');
+    const user = {
+      _id: uuidv7(),
+      login: body.login,
+      displayName: body.displayName ?? body.login,
+      passwordHash: await deps.passwords.hash(body.password),
+      createdAt: new Date(),
+    };
+    await deps.users.create(user);
+    deps.metrics.registrations.inc();
+    req.log.info({ userId: user._id }, 'user registered');
+    res.status(201).json(toPublicUser(user));
+  });
+
+  router.get('/me', requireBearer(deps.tokens), async (_req, res) => {
+    const user = await deps.users.findById(authenticatedUserId(res));
+    // A valid token for an account that no longer exists is no credential at all.
+    if (!user) throw new ChatError('unauthorized', 'the account of this token no longer exists');
+    res.json(toPublicUser(user));
+  });
+
+  /**
+   * DELETE /me {password}: the account and all its sessions end. Its access tokens stop working
+   * at once wherever the account is looked up (GET /me, a new WebSocket); a socket already open
+   * lives until its token expires.
+   */
+  router.delete('/me', requireBearer(deps.tokens), async (req, res) => {
+    const body = parseInput(deleteAccountBody, req.body, 'body');
+    const user = await deps.users.findById(authenticatedUserId(res));
+    if (!user) throw new ChatError('unauthorized', 'the account of this token no longer exists');
+    const ip = req.ip ?? 'unknown';
+    await deps.limiter.assertAllowed(user.login, ip);
+    if (!(await deps.passwords.verify(user.passwordHash, body.password))) {
+      await deps.limiter.recordFailure(user.login, ip);
+      throw new ChatError('unauthorized', 'password is wrong');
+    }
+    await deps.refreshTokens.revokeAllOf(user._id, new Date());
+    await deps.users.delete(user._id);
+    req.log.info({ userId: user._id }, 'account deleted');
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,64 @@
+import { ChatError, loginBody, parseInput, refreshBody } from '@chat/contracts';
+import type { UserRepository } from '@chat/storage';
+import { Router } from 'express';
+import type { AuthMetrics } from '../auth-metrics.js';
+import type { LoginLimiter } from '../login-limiter.js';
+import type { PasswordHasher } from '../password-hasher.js';
+import type { SessionTokens } from '../session-tokens.js';
+
+const BAD_CREDENTIALS = 'login or password is wrong';
+
+/** POST /login, POST /token/refresh */
+export function sessionRoutes(deps: {
+  users: UserRepository;
+  passwords: PasswordHasher;
+  limiter: LoginLimiter;
+  sessions: SessionTokens;
+  metrics: AuthMetrics;
+}) {
+  const router = Router();
+
+  router.post('/login', async (req, res) => {
+    const body = parseInput(loginBody, req.body, 'body');
+    const login = body.login.toLowerCase();
+    const ip = req.ip ?? 'unknown';
+    try {
+      await deps.limiter.assertAllowed(login, ip);
+    } catch (error) {
+      deps.metrics.logins.inc({ outcome: 'rate_limited' });
+      throw error;
+    }
+
+    const user = await deps.users.findByLogin(login);
+    // Unknown login and wrong password take the same path and the same time.
+    const valid = user
+      ? await deps.passwords.verify(user.passwordHash, body.password)
+      : await deps.passwords.verifyDecoy(body.password);
+    if (!user || !valid) {
+      await deps.limiter.recordFailure(login, ip);
+      deps.metrics.logins.inc({ outcome: 'failure' });
+      req.log.info({ login }, 'login failed');
+      throw new ChatError('unauthorized', BAD_CREDENTIALS);
+    }
+    await deps.limiter.recordSuccess(login);
+    deps.metrics.logins.inc({ outcome: 'success' });
+    if (deps.passwords.needsRehash(user.passwordHash)) {
+      await deps.users.updatePasswordHash(user._id, await deps.passwords.hash(body.password));
+    }
+    req.log.info({ userId: user._id }, 'login succeeded');
+    res.json(await deps.sessions.issue(user._id));
+  });
+
+  router.post('/token/refresh', async (req, res) => {
+    const body = parseInput(refreshBody, req.body, 'body');
+    try {
+      res.json(await deps.sessions.refresh(body.refreshToken));
+      deps.metrics.refreshes.inc({ outcome: 'success' });
+    } catch (error) {
+      deps.metrics.refreshes.inc({ outcome: 'refused' });
+      throw error;
+    }
+  });
+
+  return router;
+}

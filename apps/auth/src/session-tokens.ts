@@ -1,0 +1,74 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { ChatError, type TokenPair } from '@chat/contracts';
+import { type RefreshTokenDocument, type RefreshTokenRepository, RefreshTokenReusedError } from '@chat/storage';
+import type { AccessTokenSigner } from '@chat/tokens';
+import { v7 as uuidv7 } from 'uuid';
+
+const REFRESH_TOKEN_BYTES = 32;
+
+export interface SessionTokensOptions {
+  refreshTtlS: number;
+}
+
+/** Issues token pairs and rotates refresh tokens: each is single-use, and a replay revokes its family. */
+export class SessionTokens {
+  readonly #signer: AccessTokenSigner;
+  readonly #refreshTokens: RefreshTokenRepository;
+  readonly #options: SessionTokensOptions;
+
+  constructor(signer: AccessTokenSigner, refreshTokens: RefreshTokenRepository, options: SessionTokensOptions) {
+    this.#signer = signer;
+    this.#refreshTokens = refreshTokens;
+    this.#options = options;
+  }
+
+  /** A new session (a new token family) for a user who just proved their password. */
+  async issue(userId: string): Promise<TokenPair> {
+    const { raw, document } = this.#newRefreshToken(userId, uuidv7());
+    await this.#refreshTokens.insert(document);
+    return this.#pair(userId, raw);
+  }
+
+  /** Spends a refresh token for a new pair. Unknown, expired, revoked or replayed: `unauthorized`. */
+  async refresh(rawRefreshToken: string): Promise<TokenPair> {
+    const now = new Date();
+    const current = await this.#refreshTokens.findByHash(hashToken(rawRefreshToken));
+    if (!current || current.revokedAt || current.expiresAt <= now) {
+      throw new ChatError('unauthorized', 'refresh token is invalid or expired');
+    }
+    const { raw, document } = this.#newRefreshToken(current.userId, current.familyId);
+    try {
+      await this.#refreshTokens.rotate(current, document);
+    } catch (error) {
+      if (!(error instanceof RefreshTokenReusedError)) throw error;
+      await this.#refreshTokens.revokeFamily(current.familyId, now);
+      throw new ChatError('unauthorized', 'refresh token was already used; the session is revoked');
+    }
+    return this.#pair(current.userId, raw);
+  }
+
+  #pair(userId: string, refreshToken: string): TokenPair {
+    const access = this.#signer.sign(userId);
+    return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn };
+  }
+
+  #newRefreshToken(userId: string, familyId: string): { raw: string; document: RefreshTokenDocument } {
+    const raw = randomBytes(REFRESH_TOKEN_BYTES).toString('base64url');
+    const now = Date.now();
+    return {
+      raw,
+      document: {
+        _id: hashToken(raw),
+        userId,
+        familyId,
+        createdAt: new Date(now),
+        expiresAt: new Date(now + this.#options.refreshTtlS * 1000),
+      },
+    };
+  }
+}
+
+/** Refresh tokens carry 256 random bits, so a fast hash is enough; only the hash is stored. */
+function hashToken(raw: string): string {
+  return createHash('sha256').update(raw).digest('hex');
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { flag, optionalPem, positiveInt, text } from '../fields.js';
+import { httpEnv, loggingEnv, mongoConfig, mongoEnv, redisConfig, redisEnv } from '../shared.js';
+
+export const authEnv = z
+  .object({
+    ...loggingEnv,
+    ...httpEnv(8080),
+    ...mongoEnv,
+    ...redisEnv,
+    /** PEM of the ES256 (P-256) signing key. Unset: a key pair is generated once into JWT_KEYS_DIR. */
+    JWT_PRIVATE_KEY: optionalPem('PRIVATE KEY'),
+    JWT_KEYS_DIR: text('.keys'),
+    JWT_ISSUER: text('chat-auth'),
+    JWT_AUDIENCE: text('chat'),
+    ACCESS_TOKEN_TTL_S: positiveInt(900),
+    REFRESH_TOKEN_TTL_S: positiveInt(30 * 24 * 3600),
+    /** argon2id cost; the defaults are the argon2 package's own, above OWASP's minimum (19 MiB, t=2, p=1). */
+    ARGON2_MEMORY_KIB: positiveInt(65_536).pipe(z.number().min(19_456)),
+    ARGON2_TIME_COST: positiveInt(3).pipe(z.number().min(2)),
+    ARGON2_PARALLELISM: positiveInt(4),
+    LOGIN_MAX_FAILURES_PER_LOGIN: positiveInt(10),
+    LOGIN_MAX_FAILURES_PER_IP: positiveInt(100),
+    LOGIN_FAILURE_WINDOW_S: positiveInt(900),
+    /** Trust X-Forwarded-For from one proxy hop (set behind a load balancer), so the per-IP limit sees clients. */
+    TRUST_PROXY: flag(false),
+  })
+  .transform((env) => ({
+    logLevel: env.LOG_LEVEL,
+    http: { host: env.HOST, port: env.PORT, trustProxy: env.TRUST_PROXY },
+    mongo: mongoConfig(env),
+    redis: redisConfig(env),
+    tokens: {
+      privateKeyPem: env.JWT_PRIVATE_KEY,
+      keysDir: env.JWT_KEYS_DIR,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      accessTtlS: env.ACCESS_TOKEN_TTL_S,
+      refreshTtlS: env.REFRESH_TOKEN_TTL_S,
+    },
+    argon2: { memoryCost: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_TIME_COST, parallelism: env.ARGON2_PARALLELISM },
+    loginLimits: {
+      perLogin: env.LOGIN_MAX_FAILURES_PER_LOGIN,
+      perIp: env.LOGIN_MAX_FAILURES_PER_IP,
+      windowS: env.LOGIN_FAILURE_WINDOW_S,
+    },
+  }));
+
+export type AuthConfig = z.output<typeof authEnv>;

@@ -1,0 +1,63 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { positiveInt, stringList } from '../fields.js';
+import {
+  brokerConfig,
+  brokerEnv,
+  httpEnv,
+  loggingEnv,
+  mongoConfig,
+  mongoEnv,
+  redisConfig,
+  redisEnv,
+  tokenVerifyConfig,
+  tokenVerifyEnv,
+} from '../shared.js';
+
+const nodeIdPattern = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export const wsEdgeEnv = z
+  .object({
+    ...loggingEnv,
+    ...httpEnv(8081),
+    ...mongoEnv,
+    ...redisEnv,
+    ...brokerEnv,
+    ...tokenVerifyEnv,
+    /** Names this node's delivery queue `edge.<NODE_ID>`; defaults to `<hostname>-<PORT>`. */
+    NODE_ID: z.string().regex(nodeIdPattern, 'must be 1-64 letters, digits, _ . or -').optional(),
+    /** Browser origins allowed to open a WebSocket; empty allows any. Clients that send no Origin always pass. */
+    WS_ALLOWED_ORIGINS: stringList(),
+    WS_MAX_CONNECTIONS_PER_USER: positiveInt(20),
+    /** Sustained client frames per second per connection, and the burst above it (token bucket). */
+    WS_RATE_PER_S: positiveInt(200),
+    WS_RATE_BURST: positiveInt(1_000),
+    /** How often each connection is pinged; one that has not answered the previous ping is dropped. */
+    WS_PING_INTERVAL_MS: positiveInt(30_000),
+    PRESENCE_HEARTBEAT_INTERVAL_MS: positiveInt(10_000),
+    DELIVERY_PREFETCH: positiveInt(256),
+  })
+  .transform((env) => ({
+    logLevel: env.LOG_LEVEL,
+    nodeId:
+      env.NODE_ID ??
+      `${hostname()
+        .replace(/[^A-Za-z0-9_.-]/g, '-')
+        .slice(0, 50)}-${env.PORT}`,
+    http: { host: env.HOST, port: env.PORT },
+    mongo: mongoConfig(env),
+    redis: redisConfig(env),
+    broker: brokerConfig(env),
+    tokens: tokenVerifyConfig(env),
+    limits: {
+      allowedOrigins: env.WS_ALLOWED_ORIGINS,
+      maxConnectionsPerUser: env.WS_MAX_CONNECTIONS_PER_USER,
+      ratePerS: env.WS_RATE_PER_S,
+      rateBurst: env.WS_RATE_BURST,
+      pingIntervalMs: env.WS_PING_INTERVAL_MS,
+    },
+    presenceHeartbeatIntervalMs: env.PRESENCE_HEARTBEAT_INTERVAL_MS,
+    deliveryPrefetch: env.DELIVERY_PREFETCH,
+  }));
+
+export type WsEdgeConfig = z.output<typeof wsEdgeEnv>;

@@ -1,0 +1,9 @@
+export { type AuthConfig, authEnv } from './apps/auth.js';
+export { type DlqReplayConfig, dlqReplayEnv } from './apps/dlq-replay.js';
+export { type NotifierConfig, notifierEnv } from './apps/notifier.js';
+export { type PersisterConfig, persisterEnv } from './apps/persister.js';
+export { type PresenceConfig, presenceEnv } from './apps/presence.js';
+export { type ServicesConfig, servicesEnv } from './apps/services.js';
+export { type WsEdgeConfig, wsEdgeEnv } from './apps/ws-edge.js';
+export { ConfigError, loadConfig } from './load-config.js';
+export type { BrokerConfig, MongoConfig, RedisConfig, TokenVerifyConfig } from './shared.js';

@@ -1,0 +1,8 @@
+export { type AccessTokenCheck, authenticatedUserId, bearerTokenOf, requireBearer } from './bearer-auth.js';
+export { connectTo, DependencyUnreachableError, safeUrl } from './dependency.js';
+export { healthRoutes, type ReadinessCheck } from './health-routes.js';
+export { errorHandler, MAX_HTTP_BODY_BYTES, notFoundHandler } from './http-errors.js';
+export { closeServer, type ListenOptions, listen, portOf } from './http-server.js';
+export { createMetricsRegistry, LATENCY_BUCKETS_S, metricsHandler } from './metrics.js';
+export { startOpsServer } from './ops-server.js';
+export { type RunningApp, runApp, SHUTDOWN_TIMEOUT_MS } from './run-app.js';

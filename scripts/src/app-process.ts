@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { REPO_ROOT } from './services/paths.js';
+
+export type AppName = 'auth' | 'ws-edge' | 'persister' | 'notifier' | 'presence';
+
+/** A real app process, started from its compiled entry point (by tests and the benchmark). */
+export interface AppProcess {
+  name: string;
+  port: number;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  child: ChildProcess;
+  /** Everything the process printed so far (the last 200,000 characters). */
+  output(): string;
+  exited(): boolean;
+  /** SIGTERM and wait; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait: a crash. */
+  kill(): Promise<void>;
+}
+
+const MAX_OUTPUT_CHARS = 200_000;
+
+/** A TCP port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Starts an app on 127.0.0.1 with `env` and waits until its `/healthz` answers. */
+export async function startAppProcess(
+  app: AppName,
+  env: NodeJS.ProcessEnv,
+  options: { name?: string; port?: number; readyTimeoutMs?: number; echo?: boolean } = {},
+): Promise<AppProcess> {
+  const port = options.port ?? (await freePort());
+  const name = options.name ?? app;
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'apps', app, 'dist', 'main.js')], {
+    cwd: REPO_ROOT,
+    env: { ...env, HOST: '127.0.0.1', PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const append = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-MAX_OUTPUT_CHARS);
+    if (options.echo) process.stderr.write(`[${name}] ${chunk.toString()}`);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  let exitCode: number | null | undefined;
+  const exit = new Promise<number | null>((resolveExit) =>
+    child.once('exit', (code) => {
+      exitCode = code;
+      resolveExit(code);
+    }),
+  );
+  const handle: AppProcess = {
+    name,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    child,
+    output: () => output,
+    exited: () => exitCode !== undefined,
+    async stop() {
+      if (exitCode === undefined) child.kill('SIGTERM');
+      return exit;
+    },
+    async kill() {
+      if (exitCode === undefined) child.kill('SIGKILL');
+      await exit;
+    },
+  };
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`${name} exited with ${exitCode} before it was healthy:\n${output}`);
+    try {
+      if ((await fetch(`${handle.url}/healthz`)).ok) return handle;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  await handle.kill();
+  throw new Error(`${name} was not healthy within the timeout:\n${output}`);
+}
