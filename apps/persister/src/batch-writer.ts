@@ -1,0 +1,208 @@
+import { type ConfirmPublisher, EXCHANGES } from '@chat/broker';
+import type { ChatMessage, MessageCreatedEvent, MessagePersistedEvent } from '@chat/contracts';
+import type { ConversationRepository, MessageDocument, MessageRepository } from '@chat/storage';
+import { MongoBulkWriteError } from 'mongodb';
+import type { LastSeqFlusher } from './last-seq-flusher.js';
+import type { PersisterMetrics } from './persister-metrics.js';
+import type { SeqAllocator } from './seq-allocator.js';
+
+export interface WrittenBatch {
+  /** Stored (now, or before: a redelivery or a resend), in the order they were written. */
+  persisted: MessageDocument[];
+  /** Not written this time; each with the error to retry on. */
+  failed: Map<string, string>;
+  /** Newly inserted (excludes duplicates of earlier writes). */
+  inserted: number;
+  /** Resolves when the lastSeq of every conversation of the batch is written (group commit). */
+  lastSeqWritten: Promise<void>;
+  events: ReadonlyMap<string, MessageCreatedEvent>;
+}
+
+export interface BatchWriterDependencies {
+  messages: MessageRepository;
+  conversations: ConversationRepository;
+  seqs: SeqAllocator;
+  publisher: ConfirmPublisher;
+  lastSeqs: LastSeqFlusher;
+  metrics: PersisterMetrics;
+}
+
+const DUPLICATE_KEY = 11000;
+/** Seq conflicts (a stale counter) tolerated in one batch before its rest goes to the retry ladder. */
+const MAX_SEQ_CONFLICTS = 3;
+
+/**
+ * Writes a batch in two steps. `write`: each message gets its conversation's next seq in arrival
+ * order, the batch is inserted in one ordered insertMany, and its lastSeqs are handed to the
+ * group commit. `announce`: once those lastSeqs are written, every message of the batch goes out
+ * on chat.deliveries, to the members the edge sent along. Writes run one batch at a time;
+ * announces may trail them, in the same order.
+ *
+ * Ordered on purpose: an ordered insert writes a prefix of the batch and stops, so a failure
+ * never leaves a hole in a conversation's seqs. A duplicate key where it stops is a message
+ * stored before (a redelivery or a resend: same id): it is announced as stored, its seq is
+ * handed to the next message, and the insert goes on from there. So the common batch costs one
+ * insert and no lookup at all.
+ */
+export class BatchWriter {
+  readonly #deps: BatchWriterDependencies;
+
+  constructor(deps: BatchWriterDependencies) {
+    this.#deps = deps;
+  }
+
+  /** Writes the batch; what could not be written is in `failed` (to retry), never thrown. */
+  async write(events: readonly MessageCreatedEvent[]): Promise<WrittenBatch> {
+    const { seqs, messages } = this.#deps;
+    const byId = new Map<string, MessageCreatedEvent>();
+    for (const event of events) if (!byId.has(event.messageId)) byId.set(event.messageId, event);
+    const persisted: MessageDocument[] = [];
+    const failed = new Map<string, string>();
+    let inserted = 0;
+    let conflicts = 0;
+    let pending = [...byId.values()];
+
+    while (pending.length > 0) {
+      try {
+        await this.#timed('seq', () => seqs.prepare(pending.map((event) => event.conversationId)));
+      } catch (error) {
+        for (const event of pending) failed.set(event.messageId, describe(error));
+        break;
+      }
+      const documents = pending.map((event) => toDocument(event, seqs.allocate(event.conversationId)));
+      try {
+        await this.#timed('insert', () => messages.insertOrdered(documents));
+        persisted.push(...documents);
+        inserted += documents.length;
+        break;
+      } catch (error) {
+        const written = error instanceof MongoBulkWriteError ? (error.result?.insertedCount ?? 0) : 0;
+        persisted.push(...documents.slice(0, written));
+        inserted += written;
+        const rest = documents.slice(written);
+        rewind(seqs, rest);
+        const stuck = rest[0];
+        if (!stuck || !isDuplicateAt(error, written)) {
+          // The database failed: what was not written goes to the retry ladder.
+          seqs.forget(rest.map((doc) => doc.conversationId));
+          for (const doc of rest) failed.set(doc._id, describe(error));
+          break;
+        }
+        const stored = await messages.findById(stuck._id);
+        if (stored) {
+          persisted.push(stored);
+          pending = rest
+            .slice(1)
+            .map((doc) => byId.get(doc._id))
+            .filter((event) => event !== undefined);
+        } else {
+          // The seq is taken by another message: this counter was stale (another persister wrote
+          // this conversation meanwhile). Reload it from the database and go on.
+          seqs.forget([stuck.conversationId]);
+          conflicts += 1;
+          if (conflicts > MAX_SEQ_CONFLICTS) {
+            for (const doc of rest) failed.set(doc._id, 'seq already taken repeatedly; will retry');
+            break;
+          }
+          pending = rest.map((doc) => byId.get(doc._id)).filter((event) => event !== undefined);
+        }
+      }
+    }
+
+    const lastSeqs = new Map<string, number>();
+    for (const doc of persisted)
+      lastSeqs.set(doc.conversationId, Math.max(lastSeqs.get(doc.conversationId) ?? 0, doc.seq));
+    const lastSeqWritten =
+      persisted.length > 0 ? this.#timed('last_seq', () => this.#deps.lastSeqs.raise(lastSeqs)) : Promise.resolve();
+    // Observed by `announce`; until then a failure must not count as unhandled.
+    lastSeqWritten.catch(() => undefined);
+    return { persisted, failed, inserted, lastSeqWritten, events: byId };
+  }
+
+  /** Runs one phase of a batch and records its time. */
+  #timed<T>(phase: 'seq' | 'insert' | 'last_seq' | 'announce', work: () => Promise<T>): Promise<T> {
+    const stop = this.#deps.metrics.phase.startTimer({ phase });
+    return work().finally(() => stop());
+  }
+
+  /**
+   * lastSeq first, then the fanout: a client told of seq N finds lastSeq ≥ N on reconnect.
+   * Throws when either fails; then the whole batch is to be retried (it is stored already).
+   */
+  async announce(batch: WrittenBatch): Promise<void> {
+    const { persisted, events } = batch;
+    if (persisted.length === 0) return;
+    await batch.lastSeqWritten;
+    const members = new Map<string, readonly string[]>();
+    for (const doc of persisted) {
+      const event = events.get(doc._id);
+      // The latest member list the edges sent for this conversation.
+      if (event?.conversationId === doc.conversationId) members.set(doc.conversationId, event.members);
+    }
+    // A resend's id may name a message of another conversation (a reused clientMsgId): look its members up.
+    const missing = [...new Set(persisted.map((doc) => doc.conversationId))].filter((id) => !members.has(id));
+    if (missing.length > 0) {
+      for (const [id, list] of await this.#deps.conversations.membersOf(missing)) members.set(id, list);
+    }
+    // Each conversation's messages go out in seq order (across conversations, order is free).
+    const ordered = [...persisted].sort((a, b) => a.conversationId.localeCompare(b.conversationId) || a.seq - b.seq);
+    await this.#timed('announce', () =>
+      Promise.all(
+        ordered.map((doc) => {
+          const event: MessagePersistedEvent = {
+            type: 'message.persisted',
+            message: toChatMessage(doc),
+            members: [...(members.get(doc.conversationId) ?? [])],
+          };
+          return this.#deps.publisher.publish(EXCHANGES.deliveries, '', Buffer.from(JSON.stringify(event)), {
+            messageId: `persisted-${doc._id}`,
+            contentType: 'application/json',
+            type: event.type,
+          });
+        }),
+      ),
+    );
+  }
+}
+
+export function toChatMessage(doc: MessageDocument): ChatMessage {
+  return {
+    id: doc._id,
+    conversationId: doc.conversationId,
+    seq: doc.seq,
+    senderId: doc.senderId,
+    body: doc.body,
+    clientMsgId: doc.clientMsgId,
+    createdAt: doc.createdAt.toISOString(),
+  };
+}
+
+function toDocument(event: MessageCreatedEvent, seq: number): MessageDocument {
+  return {
+    _id: event.messageId,
+    conversationId: event.conversationId,
+    seq,
+    senderId: event.senderId,
+    clientMsgId: event.clientMsgId,
+    body: event.body,
+    createdAt: new Date(event.createdAt),
+  };
+}
+
+/** Hands the seqs of unwritten documents out again, from the lowest of each conversation. */
+function rewind(seqs: SeqAllocator, unwritten: readonly MessageDocument[]): void {
+  const lowest = new Map<string, number>();
+  for (const doc of unwritten)
+    lowest.set(doc.conversationId, Math.min(lowest.get(doc.conversationId) ?? doc.seq, doc.seq));
+  for (const [conversationId, seq] of lowest) seqs.rewind(conversationId, seq);
+}
+
+function isDuplicateAt(error: unknown, index: number): boolean {
+  if (!(error instanceof MongoBulkWriteError)) return false;
+  const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+  return writeErrors.some((writeError) => writeError.index === index && writeError.code === DUPLICATE_KEY);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

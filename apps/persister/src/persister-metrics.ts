@@ -1,0 +1,62 @@
+import { LATENCY_BUCKETS_S } from '@chat/runtime';
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+/** What a persister counts; scraped at GET /metrics. */
+export function persisterMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    batchSize: new Histogram({
+      name: 'chat_persister_batch_size',
+      help: 'Messages per written batch',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+      registers,
+    }),
+    batchDuration: new Histogram({
+      name: 'chat_persister_batch_duration_seconds',
+      help: 'From taking a batch to acking it: lookup, insert, lastSeq, fanout publish',
+      buckets: LATENCY_BUCKETS_S,
+      registers,
+    }),
+    phase: new Histogram({
+      name: 'chat_persister_phase_seconds',
+      help: 'Time per batch in each phase: seq (counters), insert, last_seq (conversation updates), announce (fanout publish)',
+      labelNames: ['phase'],
+      buckets: LATENCY_BUCKETS_S,
+      registers,
+    }),
+    persisted: new Counter({
+      name: 'chat_persister_messages_persisted_total',
+      help: 'Messages newly written to MongoDB',
+      registers,
+    }),
+    duplicates: new Counter({
+      name: 'chat_persister_duplicates_total',
+      help: 'Messages found already stored (redelivered or resent): announced again, not written',
+      registers,
+    }),
+    announced: new Counter({
+      name: 'chat_persister_messages_announced_total',
+      help: 'message.persisted published on chat.deliveries and confirmed',
+      registers,
+    }),
+    retries: new Counter({
+      name: 'chat_persister_retries_total',
+      help: 'Messages sent to a retry delay queue, by rung (1 = first retry)',
+      labelNames: ['rung'],
+      registers,
+    }),
+    deadLettered: new Counter({
+      name: 'chat_persister_dead_lettered_total',
+      help: 'Messages sent to chat.dead: invalid (poison) or exhausted (past the last rung)',
+      labelNames: ['reason'],
+      registers,
+    }),
+    replayed: new Counter({
+      name: 'chat_persister_replayed_total',
+      help: 'Messages that came back from the dead-letter queue through dlq:replay',
+      registers,
+    }),
+  };
+}
+
+export type PersisterMetrics = ReturnType<typeof persisterMetrics>;

@@ -1,0 +1,35 @@
+import { ChatError, CLIENT_FRAME_SCHEMAS, type ClientFrameType, isClientFrameType, parseInput } from '@chat/contracts';
+import type { EdgeServices, FrameHandler, FrameOrigin } from './handlers/handler.js';
+
+/**
+ * Routes a parsed client frame to its handler after validating it against the frame type's
+ * schema. Types the protocol knows but this node does not serve are `bad_request`, like unknown ones.
+ */
+export class FrameRouter {
+  readonly #handlers = new Map<string, FrameHandler>();
+  readonly #services: EdgeServices;
+
+  constructor(handlers: FrameHandler<any>[], services: EdgeServices) {
+    for (const handler of handlers) this.#handlers.set(handler.type, handler);
+    this.#services = services;
+  }
+
+  async dispatch(origin: FrameOrigin, type: unknown, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const handler = isClientFrameType(type) ? this.#handlers.get(type) : undefined;
+    if (!handler) {
+      throw new ChatError('bad_request', `unknown frame type ${describeFrameType(type)}`);
+    }
+    const payload = parseInput(CLIENT_FRAME_SCHEMAS[type as ClientFrameType], frame, 'frame');
+    return handler.handle(origin, payload as never, this.#services);
+  }
+}
+
+/**
+ * A frame's `type` for messages and logs, whatever the client sent: never `String(type)`, which
+ * throws for an object whose `toString` is not a function (`{"type": {"toString": true}}`).
+ */
+export function describeFrameType(type: unknown): string {
+  return typeof type === 'string'
+    ? JSON.stringify(type.slice(0, 64))
+    : `of type ${type === null ? 'null' : typeof type}`;
+}

@@ -1,0 +1,7 @@
+import { defineHandler } from './handler.js';
+
+/** `conversation.list` → `ack {conversations}`. */
+export const conversationList = defineHandler({
+  type: 'conversation.list',
+  handle: async (origin, _frame, services) => ({ conversations: await services.conversations.list(origin.userId) }),
+});

@@ -1,0 +1,37 @@
+import type { ClientFrame, ClientFrameType } from '@chat/contracts';
+import type { PresenceStore } from '@chat/presence-store';
+import type { AccessTokenVerifier } from '@chat/tokens';
+import type { ConversationService } from '../conversation-service.js';
+import type { MessageIntake } from '../message-intake.js';
+import type { ReadReceipts } from '../read-receipts.js';
+import type { TypingRelay } from '../typing-relay.js';
+
+/** What a handler may use: the services of this node. */
+export interface EdgeServices {
+  conversations: ConversationService;
+  intake: MessageIntake;
+  tokens: AccessTokenVerifier;
+  reads: ReadReceipts;
+  typing: TypingRelay;
+  presence: PresenceStore;
+}
+
+/** The connection a frame came in on, as handlers see it. */
+export interface FrameOrigin {
+  /** The session's own id. */
+  readonly id: string;
+  readonly userId: string;
+  /** Replaces the token whose expiry closes the connection. */
+  extendUntil(expiresAtMs: number): void;
+}
+
+/** One client operation: the fields of its `ack` are what `handle` returns. */
+export interface FrameHandler<T extends ClientFrameType = ClientFrameType> {
+  type: T;
+  handle(origin: FrameOrigin, frame: ClientFrame<T>, services: EdgeServices): Promise<Record<string, unknown>>;
+}
+
+/** Types a handler so its frame is the validated shape of its own frame type. */
+export function defineHandler<T extends ClientFrameType>(handler: FrameHandler<T>): FrameHandler<T> {
+  return handler;
+}

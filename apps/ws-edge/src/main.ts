@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { BrokerConnection, ConfirmPublisher, EXCHANGES, topologyOf } from '@chat/broker';
+import { loadConfig, wsEdgeEnv } from '@chat/config';
+import type { MembershipChangedEvent } from '@chat/contracts';
+import { createLogger, serializeRequest } from '@chat/logger';
+import { PresenceStore } from '@chat/presence-store';
+import {
+  connectTo,
+  createMetricsRegistry,
+  errorHandler,
+  healthRoutes,
+  listen,
+  MAX_HTTP_BODY_BYTES,
+  metricsHandler,
+  notFoundHandler,
+  runApp,
+} from '@chat/runtime';
+import { ConversationRepository, connectMongo, MessageRepository, UserRepository } from '@chat/storage';
+import { AccessTokenVerifier } from '@chat/tokens';
+import express from 'express';
+import helmet from 'helmet';
+import { Redis } from 'ioredis';
+import { pinoHttp } from 'pino-http';
+import { ContactIndex } from './contact-index.js';
+import { ConversationService } from './conversation-service.js';
+import { DeliveryRouter, deliveryConsumer } from './deliveries.js';
+import { edgeMetrics } from './edge-metrics.js';
+import { EdgeServer } from './edge-server.js';
+import { FrameRouter } from './frame-router.js';
+import { authRefresh } from './handlers/auth-refresh.js';
+import { conversationAddMember } from './handlers/conversation-add-member.js';
+import { conversationCreateGroup } from './handlers/conversation-create-group.js';
+import { conversationLeave } from './handlers/conversation-leave.js';
+import { conversationList } from './handlers/conversation-list.js';
+import { conversationOpenDirect } from './handlers/conversation-open-direct.js';
+import { historyGet } from './handlers/history-get.js';
+import { messageRead } from './handlers/message-read.js';
+import { messageSend } from './handlers/message-send.js';
+import { ping } from './handlers/ping.js';
+import { presenceQuery } from './handlers/presence-query.js';
+import { typing } from './handlers/typing.js';
+import { LocalSessions } from './local-sessions.js';
+import { MembershipCache } from './membership-cache.js';
+import { MessageIntake } from './message-intake.js';
+import { PresenceReporter } from './presence-reporter.js';
+import { ReadReceipts } from './read-receipts.js';
+import { conversationRoutes } from './rest-routes.js';
+import { TypingRelay } from './typing-relay.js';
+
+runApp('ws-edge', async () => {
+  const config = loadConfig(wsEdgeEnv);
+  const logger = createLogger({ app: 'ws-edge', level: config.logLevel, base: { nodeId: config.nodeId } });
+
+  const mongo = await connectTo('MongoDB', config.mongo.url, () =>
+    connectMongo({ ...config.mongo, appName: `chat-ws-edge-${config.nodeId}` }),
+  );
+  const broker = await connectTo('RabbitMQ', config.broker.url, () =>
+    BrokerConnection.connect({
+      url: config.broker.url,
+      connectionName: `ws-edge ${config.nodeId}`,
+      logger,
+      topology: topologyOf(config.broker),
+    }),
+  );
+  const publisher = new ConfirmPublisher(broker, logger);
+  await broker.register(publisher);
+  const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await connectTo('Redis', config.redis.url, () => redis.connect());
+  const presence = new PresenceStore(redis, config.redis.prefix);
+
+  const tokens = new AccessTokenVerifier(config.tokens);
+  const users = new UserRepository(mongo.collections.users);
+  const conversationRepository = new ConversationRepository(
+    mongo.collections.conversations,
+    mongo.collections.memberships,
+  );
+  const cache = new MembershipCache(conversationRepository);
+  const conversations = new ConversationService({
+    conversations: conversationRepository,
+    messages: new MessageRepository(mongo.collections.messages),
+    users,
+    cache,
+    announceMembership: async (conversationId, members) => {
+      const event: MembershipChangedEvent = { type: 'membership.changed', conversationId, members };
+      await publisher.publish(EXCHANGES.deliveries, '', Buffer.from(JSON.stringify(event)), {
+        messageId: randomUUID(),
+        contentType: 'application/json',
+        type: event.type,
+      });
+    },
+  });
+  const sessions = new LocalSessions();
+  const registry = createMetricsRegistry('ws-edge', config.nodeId);
+  const metrics = edgeMetrics(registry, sessions);
+  const intake = new MessageIntake(publisher, conversations, metrics);
+  const reads = new ReadReceipts(conversations, conversationRepository, publisher);
+  const typingRelay = new TypingRelay(conversations, publisher);
+  const router = new FrameRouter(
+    [
+      messageSend,
+      historyGet,
+      conversationOpenDirect,
+      conversationCreateGroup,
+      conversationAddMember,
+      conversationLeave,
+      conversationList,
+      authRefresh,
+      typing,
+      messageRead,
+      presenceQuery,
+      ping,
+    ],
+    { conversations, intake, tokens, reads, typing: typingRelay, presence },
+  );
+  const contacts = new ContactIndex();
+  const reporter = new PresenceReporter({
+    nodeId: config.nodeId,
+    publisher,
+    sessions,
+    logger,
+    heartbeatIntervalMs: config.presenceHeartbeatIntervalMs,
+  });
+  const deliveries = deliveryConsumer(
+    broker,
+    logger,
+    { nodeId: config.nodeId, prefetch: config.deliveryPrefetch },
+    new DeliveryRouter({
+      sessions,
+      cache,
+      contacts,
+      presenceNode: reporter.node,
+      resyncPresence: () => void reporter.snapshot(),
+      metrics,
+    }),
+  );
+  await broker.register(deliveries);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(helmet());
+  app.use(
+    pinoHttp({
+      logger,
+      serializers: { req: serializeRequest, res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }) },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+  app.use(express.json({ limit: MAX_HTTP_BODY_BYTES }));
+  app.use(
+    healthRoutes([
+      { name: 'mongodb', check: () => mongo.ping() },
+      { name: 'redis', check: async () => void (await redis.ping()) },
+      {
+        name: 'rabbitmq',
+        check: async () => {
+          if (!broker.connected || !deliveries.attached) throw new Error('not connected');
+        },
+      },
+    ]),
+  );
+  app.get('/metrics', metricsHandler(registry));
+  app.use(conversationRoutes({ conversations, tokens }));
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+
+  const http = await listen(app, config.http);
+  const edge = new EdgeServer(http, {
+    nodeId: config.nodeId,
+    limits: config.limits,
+    logger,
+    router,
+    conversations,
+    metrics,
+    tokens,
+    users,
+    sessions,
+    onSessionOpened: (session) => reporter.opened(session),
+    onSessionReady: (session, list) => contacts.track(session, list),
+    onSessionClosed: (session) => {
+      reporter.closed(session);
+      contacts.forget(session);
+    },
+  });
+  reporter.start();
+  logger.info({ host: config.http.host, port: config.http.port }, 'edge listening');
+
+  return {
+    logger,
+    async stop() {
+      await edge.stop();
+      await reporter.stop();
+      await deliveries.stop();
+      await broker.close();
+      await Promise.all([mongo.close(), redis.quit()]);
+    },
+  };
+});

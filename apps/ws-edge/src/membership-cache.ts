@@ -1,0 +1,76 @@
+import type { ConversationKind } from '@chat/contracts';
+import type { ConversationRepository } from '@chat/storage';
+import { LRUCache } from 'lru-cache';
+
+export interface CachedConversation {
+  id: string;
+  kind: ConversationKind;
+  title?: string;
+  members: ReadonlySet<string>;
+  createdAt: Date;
+}
+
+const MAX_CACHED = 50_000;
+/** A safety net only: every membership change invalidates the entry on every node at once. */
+const TTL_MS = 60_000;
+
+/**
+ * Conversation membership without a database round trip per message. Entries are dropped on
+ * every node when a `membership.changed` event arrives; a load that raced with such an event
+ * is not kept. Concurrent loads of one conversation share one query.
+ */
+export class MembershipCache {
+  readonly #repository: ConversationRepository;
+  readonly #entries = new LRUCache<string, { value: CachedConversation | null }>({ max: MAX_CACHED, ttl: TTL_MS });
+  readonly #loading = new Map<string, Promise<CachedConversation | null>>();
+  readonly #generations = new Map<string, number>();
+
+  constructor(repository: ConversationRepository) {
+    this.#repository = repository;
+  }
+
+  /** The conversation and its members, or null if there is no such conversation. */
+  get(conversationId: string): Promise<CachedConversation | null> {
+    const cached = this.#entries.get(conversationId);
+    if (cached) return Promise.resolve(cached.value);
+    const inFlight = this.#loading.get(conversationId);
+    if (inFlight) return inFlight;
+    const generation = this.#generations.get(conversationId) ?? 0;
+    const load = this.#load(conversationId)
+      .then((value) => {
+        if ((this.#generations.get(conversationId) ?? 0) === generation) this.#entries.set(conversationId, { value });
+        return value;
+      })
+      .finally(() => this.#loading.delete(conversationId));
+    this.#loading.set(conversationId, load);
+    return load;
+  }
+
+  /** Reloads from the database, bypassing and refreshing the cache. */
+  async fresh(conversationId: string): Promise<CachedConversation | null> {
+    this.invalidate(conversationId);
+    return this.get(conversationId);
+  }
+
+  invalidate(conversationId: string): void {
+    this.#generations.set(conversationId, (this.#generations.get(conversationId) ?? 0) + 1);
+    this.#entries.delete(conversationId);
+    this.#loading.delete(conversationId);
+    if (this.#generations.size > MAX_CACHED) this.#generations.clear();
+  }
+
+  async #load(conversationId: string): Promise<CachedConversation | null> {
+    const [conversation, members] = await Promise.all([
+      this.#repository.findById(conversationId),
+      this.#repository.membersOf([conversationId]),
+    ]);
+    if (!conversation) return null;
+    return {
+      id: conversation._id,
+      kind: conversation.kind,
+      ...(conversation.title === undefined ? {} : { title: conversation.title }),
+      members: new Set(members.get(conversationId) ?? []),
+      createdAt: conversation.createdAt,
+    };
+  }
+}

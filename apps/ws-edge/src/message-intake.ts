@@ -1,0 +1,66 @@
+import { type ConfirmPublisher, EXCHANGES, HEADERS } from '@chat/broker';
+import { ChatError, MAX_MESSAGE_BODY_BYTES, type MessageCreatedEvent } from '@chat/contracts';
+import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
+import type { ConversationService } from './conversation-service.js';
+import type { EdgeMetrics } from './edge-metrics.js';
+
+/** Namespace of message ids: uuidv5(namespace, `${senderId}\n${clientMsgId}`). Never change it. */
+export const MESSAGE_ID_NAMESPACE = '5f0c8c1e-6a3b-4a8e-9a53-6f1f0f7b2d41';
+
+/** The id of a client's message: the same sender and clientMsgId give the same id, on any node. */
+export function messageIdOf(senderId: string, clientMsgId: string): string {
+  return uuidv5(`${senderId}\n${clientMsgId}`, MESSAGE_ID_NAMESPACE);
+}
+
+/**
+ * Accepts a message from a client: checks size and membership, then publishes
+ * `message.created` to chat.inbound and resolves once the broker has confirmed it.
+ */
+export class MessageIntake {
+  readonly #publisher: ConfirmPublisher;
+  readonly #conversations: ConversationService;
+  readonly #metrics: EdgeMetrics;
+
+  constructor(publisher: ConfirmPublisher, conversations: ConversationService, metrics: EdgeMetrics) {
+    this.#publisher = publisher;
+    this.#conversations = conversations;
+    this.#metrics = metrics;
+  }
+
+  async accept(
+    senderId: string,
+    message: { conversationId: string; body: string; clientMsgId?: string | undefined },
+  ): Promise<{ messageId: string }> {
+    if (Buffer.byteLength(message.body) > MAX_MESSAGE_BODY_BYTES) {
+      throw new ChatError('too_large', `message body is larger than ${MAX_MESSAGE_BODY_BYTES} bytes`);
+    }
+    const conversation = await this.#conversations.requireMember(senderId, message.conversationId);
+    // Without a clientMsgId the client cannot resend safely; the message still needs a unique one.
+    const clientMsgId = message.clientMsgId ?? uuidv4();
+    const messageId = messageIdOf(senderId, clientMsgId);
+    const event: MessageCreatedEvent = {
+      type: 'message.created',
+      messageId,
+      conversationId: message.conversationId,
+      senderId,
+      clientMsgId,
+      body: message.body,
+      createdAt: new Date().toISOString(),
+      members: [...conversation.members],
+    };
+    try {
+      await this.#publisher.publish(EXCHANGES.inbound, '', Buffer.from(JSON.stringify(event)), {
+        messageId,
+        contentType: 'application/json',
+        type: event.type,
+        mandatory: true,
+        headers: { [HEADERS.conversationId]: message.conversationId },
+      });
+    } catch (error) {
+      this.#metrics.publishFailures.inc();
+      throw error;
+    }
+    this.#metrics.messagesPublished.inc();
+    return { messageId };
+  }
+}

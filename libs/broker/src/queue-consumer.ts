@@ -1,0 +1,129 @@
+import type { Logger } from '@chat/logger';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { BrokerConnection, ChannelOwner } from './broker-connection.js';
+
+/** One message taken off a queue, acknowledged at most once, on the channel it came from. */
+export class Delivery {
+  readonly message: ConsumeMessage;
+  readonly #channel: Channel;
+  #settled = false;
+
+  constructor(channel: Channel, message: ConsumeMessage) {
+    this.#channel = channel;
+    this.message = message;
+  }
+
+  get redelivered(): boolean {
+    return this.message.fields.redelivered;
+  }
+
+  /** Done with it. A second call is ignored: acking a tag twice kills the channel. */
+  ack(): void {
+    this.#settle(() => this.#channel.ack(this.message));
+  }
+
+  /** Give it back to the queue (or, with `requeue` false, to its dead-letter exchange). */
+  nack(requeue: boolean): void {
+    this.#settle(() => this.#channel.nack(this.message, false, requeue));
+  }
+
+  #settle(action: () => void): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    try {
+      action();
+    } catch {
+      // The channel is gone; the broker redelivers the message to whoever consumes next.
+    }
+  }
+}
+
+export interface QueueConsumerOptions {
+  /** The queue, or a declaration that returns its name (for per-node queues). */
+  queue: string | ((channel: Channel) => Promise<string>);
+  /** Unacked messages the broker may push to this channel. */
+  prefetch: number;
+  /** For logs and the management console's consumer tag. */
+  name: string;
+  /** Called each time the consumer starts on a fresh channel (first start, reconnect, reopen). */
+  onAttached?: () => void;
+}
+
+/**
+ * Consumes one queue on a channel of its own, with manual acks and a set prefetch. The base
+ * every worker builds on: it reattaches after reconnects and after the server cancels it.
+ */
+export class QueueConsumer implements ChannelOwner {
+  readonly name: string;
+  readonly #connection: BrokerConnection;
+  readonly #logger: Logger;
+  readonly #options: QueueConsumerOptions;
+  readonly #onDelivery: (delivery: Delivery) => void;
+  #channel: Channel | undefined;
+  #queueName: string | undefined;
+
+  constructor(
+    connection: BrokerConnection,
+    logger: Logger,
+    options: QueueConsumerOptions,
+    onDelivery: (delivery: Delivery) => void,
+  ) {
+    this.name = `consumer ${options.name}`;
+    this.#connection = connection;
+    this.#logger = logger.child({ component: 'consumer', consumer: options.name });
+    this.#options = options;
+    this.#onDelivery = onDelivery;
+  }
+
+  /** The queue consumed, once attached. */
+  get queueName(): string | undefined {
+    return this.#queueName;
+  }
+
+  get attached(): boolean {
+    return this.#channel !== undefined;
+  }
+
+  async attach(model: ChannelModel): Promise<void> {
+    const channel = await model.createChannel();
+    channel.on('error', (error: Error) => this.#logger.warn({ err: error }, 'consumer channel error'));
+    channel.on('close', () => {
+      if (this.#channel !== channel) return;
+      this.#channel = undefined;
+      this.#connection.reopen(this, 'consumer channel closed');
+    });
+    await channel.prefetch(this.#options.prefetch);
+    const queue = typeof this.#options.queue === 'string' ? this.#options.queue : await this.#options.queue(channel);
+    this.#queueName = queue;
+    this.#channel = channel;
+    this.#options.onAttached?.();
+    await channel.consume(
+      queue,
+      (message) => {
+        if (message === null) {
+          // The server cancelled us (queue deleted, node failover): start over on a new channel.
+          if (this.#channel === channel) {
+            this.#channel = undefined;
+            channel.close().catch(() => undefined);
+            this.#connection.reopen(this, 'consumer cancelled by the server');
+          }
+          return;
+        }
+        this.#onDelivery(new Delivery(channel, message));
+      },
+      { noAck: false },
+    );
+  }
+
+  detach(): void {
+    this.#channel = undefined;
+  }
+
+  /** Stops consuming; unacked messages return to the queue when the channel closes. */
+  async stop(): Promise<void> {
+    this.#connection.unregister(this);
+    const channel = this.#channel;
+    this.#channel = undefined;
+    await channel?.close().catch(() => undefined);
+  }
+}

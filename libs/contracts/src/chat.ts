@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { id } from './primitives.js';
+
+/** Limits of the chat contract, one place each. */
+export const MAX_MESSAGE_BODY_BYTES = 4 * 1024;
+export const MAX_GROUP_TITLE_CHARS = 100;
+export const MAX_GROUP_MEMBERS = 1_000;
+export const HISTORY_DEFAULT_LIMIT = 50;
+export const HISTORY_MAX_LIMIT = 100;
+
+export type ConversationKind = 'direct' | 'group';
+
+/** A conversation as clients see it. */
+export interface Conversation {
+  id: string;
+  kind: ConversationKind;
+  title?: string;
+  members: string[];
+  lastSeq: number;
+  createdAt: string;
+}
+
+/** A persisted message as clients see it. */
+export interface ChatMessage {
+  id: string;
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  body: string;
+  clientMsgId: string;
+  createdAt: string;
+}
+
+export const seq = z
+  .number({ error: 'must be a number' })
+  .int('must be an integer')
+  .min(0)
+  .max(Number.MAX_SAFE_INTEGER);
+
+/** A client's own id for a message; resending it never creates a second message. */
+export const clientMsgId = z
+  .string({ error: 'must be a string' })
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+/** Message text: not empty, well-formed Unicode, no NUL. Its byte size is checked separately (too_large). */
+export const messageBody = z
+  .string({ error: 'must be a string' })
+  .min(1, 'must not be empty')
+  .refine((value) => value.isWellFormed(), 'must be well-formed Unicode')
+  .refine((value) => !value.includes('\u0000'), 'must not contain NUL');
+
+export const groupTitle = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .min(1, 'must not be empty')
+  .max(MAX_GROUP_TITLE_CHARS, `must be at most ${MAX_GROUP_TITLE_CHARS} characters`)
+  .refine((value) => !/\p{Cc}/u.test(value), 'must not contain control characters');
+
+/** Someone to open a direct conversation with: by id or by login, exactly one. */
+export const directTarget = z
+  .object({ userId: id.optional(), login: z.string().max(64).optional() })
+  .refine((target) => (target.userId === undefined) !== (target.login === undefined), {
+    message: 'give exactly one of userId or login',
+  });
+
+export const groupSpec = z.object({
+  title: groupTitle,
+  members: z.array(id).max(MAX_GROUP_MEMBERS, `must list at most ${MAX_GROUP_MEMBERS} members`),
+});
+
+export const historyQuery = z.object({
+  conversationId: id,
+  beforeSeq: seq.optional(),
+  afterSeq: seq.optional(),
+  limit: z
+    .number({ error: 'must be a number' })
+    .int()
+    .min(1)
+    .max(HISTORY_MAX_LIMIT, `must be at most ${HISTORY_MAX_LIMIT}`)
+    .optional(),
+});
+
+export type HistoryQuery = z.output<typeof historyQuery>;

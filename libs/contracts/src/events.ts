@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { clientMsgId, MAX_GROUP_MEMBERS, MAX_MESSAGE_BODY_BYTES, messageBody, seq } from './chat.js';
+import { id } from './primitives.js';
+
+/**
+ * Events on the broker. Every consumer validates what it takes off a queue with these schemas;
+ * a message that fails is poison and is dead-lettered with the reason, never retried.
+ */
+
+const isoDate = z.iso.datetime({ offset: true });
+
+/**
+ * chat.inbound: an edge accepted a message from a client. `members` are the conversation's
+ * members as the edge's membership cache knew them: the persister announces to them without
+ * a database lookup of its own.
+ */
+export const messageCreatedEvent = z.object({
+  type: z.literal('message.created'),
+  messageId: id,
+  conversationId: id,
+  senderId: id,
+  clientMsgId,
+  body: messageBody.refine((body) => Buffer.byteLength(body) <= MAX_MESSAGE_BODY_BYTES, 'body too large'),
+  createdAt: isoDate,
+  members: z.array(id).max(MAX_GROUP_MEMBERS),
+});
+export type MessageCreatedEvent = z.output<typeof messageCreatedEvent>;
+
+export const chatMessage = z.object({
+  id,
+  conversationId: id,
+  seq: seq.min(1),
+  senderId: id,
+  body: z.string(),
+  clientMsgId: z.string(),
+  createdAt: isoDate,
+});
+
+/** chat.deliveries: a message is durable; `members` are who should see it. */
+export const messagePersistedEvent = z.object({
+  type: z.literal('message.persisted'),
+  message: chatMessage,
+  members: z.array(id),
+});
+export type MessagePersistedEvent = z.output<typeof messagePersistedEvent>;
+
+/** chat.deliveries: who is in a conversation changed; caches of it are stale. */
+export const membershipChangedEvent = z.object({
+  type: z.literal('membership.changed'),
+  conversationId: id,
+  members: z.array(id),
+});
+export type MembershipChangedEvent = z.output<typeof membershipChangedEvent>;
+
+/** chat.deliveries: a member's read cursor moved. `sessionId` is the connection that read (it needs no echo). */
+export const messageReadEvent = z.object({
+  type: z.literal('message.read'),
+  conversationId: id,
+  userId: id,
+  seq,
+  members: z.array(id),
+  sessionId: z.string().optional(),
+});
+export type MessageReadEvent = z.output<typeof messageReadEvent>;
+
+/** chat.deliveries: someone is typing; ephemeral, never stored. */
+export const typingEvent = z.object({
+  type: z.literal('typing'),
+  conversationId: id,
+  userId: id,
+  members: z.array(id),
+});
+export type TypingEvent = z.output<typeof typingEvent>;
+
+/** chat.deliveries: a user went online or offline. Each edge pushes it to who shares a conversation with them. */
+export const presenceChangedEvent = z.object({
+  type: z.literal('presence.changed'),
+  userId: id,
+  status: z.enum(['online', 'offline']),
+  lastSeen: isoDate.optional(),
+});
+export type PresenceChangedEvent = z.output<typeof presenceChangedEvent>;
+
+/** chat.deliveries: the presence worker asks one edge node (by node key) to re-announce its sessions. */
+export const presenceResyncEvent = z.object({
+  type: z.literal('presence.resync'),
+  node: z.string(),
+});
+export type PresenceResyncEvent = z.output<typeof presenceResyncEvent>;
+
+/**
+ * chat.presence: what edges tell the presence worker. `node` is the edge's node key: its
+ * NODE_ID plus an id of the running process, so a restarted node never inherits the sessions
+ * of its previous life. `at` is ms since the epoch.
+ */
+const nodeKey = z.string().min(1).max(160);
+const epochMs = z.number().int().nonnegative();
+export const presenceEvent = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('connected'),
+    node: nodeKey,
+    userId: id,
+    sessionId: z.string().min(1).max(64),
+    at: epochMs,
+  }),
+  z.object({
+    type: z.literal('disconnected'),
+    node: nodeKey,
+    userId: id,
+    sessionId: z.string().min(1).max(64),
+    at: epochMs,
+  }),
+  z.object({ type: z.literal('heartbeat'), node: nodeKey, sessions: z.number().int().nonnegative(), at: epochMs }),
+  z.object({
+    type: z.literal('snapshot'),
+    node: nodeKey,
+    sessions: z.array(z.object({ userId: id, sessionId: z.string().min(1).max(64) })),
+    at: epochMs,
+  }),
+]);
+export type PresenceEvent = z.output<typeof presenceEvent>;
+
+/** Everything that arrives on an edge's delivery queue. */
+export const deliveryEvent = z.discriminatedUnion('type', [
+  messagePersistedEvent,
+  membershipChangedEvent,
+  messageReadEvent,
+  typingEvent,
+  presenceChangedEvent,
+  presenceResyncEvent,
+]);
+export type DeliveryEvent = z.output<typeof deliveryEvent>;

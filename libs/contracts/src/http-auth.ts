@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { displayText, login } from './primitives.js';
+
+export const PASSWORD_MIN_CHARS = 8;
+export const PASSWORD_MAX_CHARS = 256;
+export const USER_SEARCH_MAX_RESULTS = 20;
+
+export const password = z
+  .string({ error: 'must be a string' })
+  .min(PASSWORD_MIN_CHARS, `must be at least ${PASSWORD_MIN_CHARS} characters`)
+  .max(PASSWORD_MAX_CHARS, `must be at most ${PASSWORD_MAX_CHARS} characters`);
+
+/** POST /register */
+export const registerBody = z
+  .object({ login, password, displayName: displayText(64).optional() })
+  .refine((body) => isStrongEnough(body.password, body.login), {
+    path: ['password'],
+    message: 'is too weak: it must not be the login or one repeated character',
+  });
+
+/** POST /login. The login is not pattern-checked here, so a wrong one fails like a wrong password. */
+export const loginBody = z.object({
+  login: z.string().min(1).max(64),
+  password: z.string().min(1).max(PASSWORD_MAX_CHARS),
+});
+
+/** DELETE /me: the password again, so a stolen access token alone cannot delete an account. */
+export const deleteAccountBody = z.object({ password: z.string().min(1).max(PASSWORD_MAX_CHARS) });
+
+/** POST /token/refresh */
+export const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) });
+
+/** GET /users?login=<prefix> */
+export const userSearchQuery = z.object({
+  login: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,32}$/, 'must be 1-32 letters, digits, _ . or -')
+    .transform((value) => value.toLowerCase()),
+});
+
+export interface PublicUser {
+  id: string;
+  login: string;
+  displayName: string;
+}
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  /** Lifetime of the access token, in seconds. */
+  expiresIn: number;
+}
+
+function isStrongEnough(candidate: string, userLogin: string): boolean {
+  if (candidate.toLowerCase() === userLogin) return false;
+  return new Set(candidate).size > 1;
+}

@@ -1,0 +1,78 @@
+import type { ChatMessage, Conversation } from './chat.js';
+import type { ErrorCode } from './errors.js';
+
+/** What the server sends over the WebSocket. */
+
+export interface SessionConversation extends Conversation {
+  /** Messages after the user's read cursor that others sent. */
+  unread: number;
+}
+
+export interface SessionReadyFrame {
+  type: 'session.ready';
+  userId: string;
+  nodeId: string;
+  conversations: SessionConversation[];
+}
+
+export interface AckFrame {
+  type: 'ack';
+  ref?: string | number;
+  [result: string]: unknown;
+}
+
+export interface ErrorFrame {
+  type: 'error';
+  ref?: string | number;
+  code: ErrorCode;
+  message: string;
+}
+
+export interface MessageNewFrame {
+  type: 'message.new';
+  message: ChatMessage;
+}
+
+export interface PresenceChangedFrame {
+  type: 'presence.changed';
+  userId: string;
+  status: 'online' | 'offline';
+  lastSeen?: string;
+}
+
+export interface TypingFrame {
+  type: 'typing';
+  conversationId: string;
+  userId: string;
+}
+
+export interface MessageReadFrame {
+  type: 'message.read';
+  conversationId: string;
+  userId: string;
+  seq: number;
+}
+
+export type ServerFrame =
+  | SessionReadyFrame
+  | AckFrame
+  | ErrorFrame
+  | MessageNewFrame
+  | PresenceChangedFrame
+  | TypingFrame
+  | MessageReadFrame;
+
+/**
+ * WebSocket close codes the server uses, each saying why. 1008, 1009 and 1013 are the standard
+ * ones; 4001 is ours (application range).
+ */
+export const CLOSE_CODES = {
+  normal: 1000,
+  goingAway: 1001,
+  policyViolation: 1008,
+  tooLarge: 1009,
+  internalError: 1011,
+  serviceRestart: 1012,
+  tryAgainLater: 1013,
+  tokenExpired: 4001,
+} as const;

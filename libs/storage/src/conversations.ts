@@ -1,0 +1,148 @@
+import type { ConversationKind } from '@chat/contracts';
+import type { AnyBulkWriteOperation, Collection } from 'mongodb';
+import type { ConversationDocument, MembershipDocument } from './documents.js';
+import { isDuplicateKeyError } from './duplicate-key.js';
+import { findEach } from './find-each.js';
+import { SINGLE_BATCH } from './single-batch.js';
+import { gatedUpdate, UPDATE_STATEMENTS_PER_COMMAND } from './update-gate.js';
+
+/** The key of the one direct conversation between two users, whoever opens it. */
+export function directKeyOf(a: string, b: string): string {
+  return [a, b].sort().join(':');
+}
+
+export function membershipIdOf(conversationId: string, userId: string): string {
+  return `${conversationId}:${userId}`;
+}
+
+/**
+ * Conversations and their members. Membership is one document per member, so joining and
+ * leaving are an insert and a delete that no concurrent write can undo (FerretDB loses
+ * concurrent in-place updates of one document).
+ */
+export class ConversationRepository {
+  readonly #conversations: Collection<ConversationDocument>;
+  readonly #memberships: Collection<MembershipDocument>;
+
+  constructor(conversations: Collection<ConversationDocument>, memberships: Collection<MembershipDocument>) {
+    this.#conversations = conversations;
+    this.#memberships = memberships;
+  }
+
+  findById(id: string): Promise<ConversationDocument | null> {
+    return this.#conversations.findOne({ _id: id });
+  }
+
+  async findManyByIds(ids: readonly string[]): Promise<ConversationDocument[]> {
+    return findEach(this.#conversations, '_id', ids);
+  }
+
+  findByDirectKey(directKey: string): Promise<ConversationDocument | null> {
+    return this.#conversations.findOne({ directKey });
+  }
+
+  /**
+   * Inserts a conversation. For a direct one, a concurrent insert of the same pair loses on
+   * the unique `directKey` index and gets the winner back: never check-then-insert.
+   */
+  async insertOrGetDirect(conversation: ConversationDocument & { directKey: string }): Promise<ConversationDocument> {
+    try {
+      await this.#conversations.insertOne(conversation);
+      return conversation;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      const existing = await this.findByDirectKey(conversation.directKey);
+      if (!existing) throw error;
+      return existing;
+    }
+  }
+
+  async insert(conversation: ConversationDocument): Promise<void> {
+    await this.#conversations.insertOne(conversation);
+  }
+
+  /** Adds members; those already in are left as they are. Returns the ids actually added. */
+  async addMembers(conversationId: string, userIds: readonly string[], at: Date): Promise<string[]> {
+    const added: string[] = [];
+    // One insert each: a duplicate (already a member) must not stop the others.
+    await Promise.all(
+      userIds.map(async (userId) => {
+        try {
+          await this.#memberships.insertOne({
+            _id: membershipIdOf(conversationId, userId),
+            conversationId,
+            userId,
+            joinedAt: at,
+            readSeq: 0,
+          });
+          added.push(userId);
+        } catch (error) {
+          if (!isDuplicateKeyError(error)) throw error;
+        }
+      }),
+    );
+    return added;
+  }
+
+  /** Removes a member; false if they were not one. */
+  async removeMember(conversationId: string, userId: string): Promise<boolean> {
+    const result = await this.#memberships.deleteOne({ _id: membershipIdOf(conversationId, userId) });
+    return result.deletedCount === 1;
+  }
+
+  findMembership(conversationId: string, userId: string): Promise<MembershipDocument | null> {
+    return this.#memberships.findOne({ _id: membershipIdOf(conversationId, userId) });
+  }
+
+  /** Every membership of a user: the conversations they are in, with their read cursors. */
+  membershipsOf(userId: string): Promise<MembershipDocument[]> {
+    return this.#memberships.find({ userId }, SINGLE_BATCH).toArray();
+  }
+
+  /** Member ids per conversation (in the order they joined), for several conversations. */
+  async membersOf(conversationIds: readonly string[]): Promise<Map<string, string[]>> {
+    const members = new Map<string, string[]>(conversationIds.map((id) => [id, []]));
+    const rows = await findEach(this.#memberships, 'conversationId', conversationIds);
+    rows.sort((a, b) => a.joinedAt.getTime() - b.joinedAt.getTime() || a._id.localeCompare(b._id));
+    for (const row of rows) members.get(row.conversationId)?.push(row.userId);
+    return members;
+  }
+
+  /**
+   * Moves a member's read cursor forward, never back. On MongoDB the filtered update is atomic;
+   * on FerretDB it is read-then-write, which callers serialize per member.
+   */
+  async advanceReadCursor(conversationId: string, userId: string, seq: number): Promise<boolean> {
+    const result = await gatedUpdate(() =>
+      this.#memberships.updateOne(
+        { _id: membershipIdOf(conversationId, userId), readSeq: { $lt: seq } },
+        { $set: { readSeq: seq } },
+      ),
+    );
+    return result.modifiedCount === 1;
+  }
+
+  /**
+   * Raises `lastSeq` of each conversation to the given value if it is lower. Only the persister
+   * that owns a conversation's shard calls this, so there is one writer per document. Sent as
+   * commands of at most UPDATE_STATEMENTS_PER_COMMAND statements: FerretDB 1.24 holds a
+   * PostgreSQL connection per statement until its command ends, so one long bulk write could
+   * take its whole pool (20 statements took 20 connections when measured).
+   */
+  async raiseLastSeqs(lastSeqs: ReadonlyMap<string, number>): Promise<void> {
+    const operations: AnyBulkWriteOperation<ConversationDocument>[] = [...lastSeqs].map(([id, seq]) => ({
+      updateOne: { filter: { _id: id, lastSeq: { $lt: seq } }, update: { $set: { lastSeq: seq } } },
+    }));
+    // The commands run side by side (as the update gate allows): PostgreSQL then commits them
+    // together, where one after another each would wait for its own commit.
+    const chunks: AnyBulkWriteOperation<ConversationDocument>[][] = [];
+    for (let start = 0; start < operations.length; start += UPDATE_STATEMENTS_PER_COMMAND) {
+      chunks.push(operations.slice(start, start + UPDATE_STATEMENTS_PER_COMMAND));
+    }
+    await Promise.all(
+      chunks.map((chunk) => gatedUpdate(() => this.#conversations.bulkWrite(chunk, { ordered: false }))),
+    );
+  }
+}
+
+export type { ConversationKind };

@@ -1,0 +1,11 @@
+export { COLLECTION_NAMES, type Collections, collectionsOf } from './collections.js';
+export { ConversationRepository, directKeyOf, membershipIdOf } from './conversations.js';
+export type * from './documents.js';
+export { isDuplicateKeyError } from './duplicate-key.js';
+export { ensureIndexes, INDEXES } from './indexes.js';
+export { MessageRepository } from './messages.js';
+export { connectMongo, type MongoConnectionOptions, type MongoHandle } from './mongo.js';
+export { NotificationRepository } from './notifications.js';
+export { RefreshTokenRepository, RefreshTokenReusedError } from './refresh-tokens.js';
+export { gatedUpdate, MAX_CONCURRENT_UPDATES, UPDATE_STATEMENTS_PER_COMMAND } from './update-gate.js';
+export { toPublicUser, UserRepository } from './users.js';

@@ -1,0 +1,45 @@
+import { type Db, MongoClient } from 'mongodb';
+import { type Collections, collectionsOf } from './collections.js';
+import { ensureIndexes } from './indexes.js';
+
+export interface MongoConnectionOptions {
+  url: string;
+  dbName: string;
+  /** Shown in the server's connection list. */
+  appName: string;
+  maxPoolSize?: number;
+  /** Server selection timeout: how long an operation waits for a reachable server. */
+  timeoutMs?: number;
+}
+
+export interface MongoHandle {
+  client: MongoClient;
+  db: Db;
+  collections: Collections;
+  /** Resolves when the server answers; rejects when it does not within the timeout. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+
+/** Connects, creates the indexes (idempotent), and hands out typed collections. */
+export async function connectMongo(options: MongoConnectionOptions): Promise<MongoHandle> {
+  const client = new MongoClient(options.url, {
+    appName: options.appName,
+    maxPoolSize: options.maxPoolSize ?? 20,
+    serverSelectionTimeoutMS: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
+  await client.connect();
+  const db = client.db(options.dbName);
+  await ensureIndexes(db);
+  return {
+    client,
+    db,
+    collections: collectionsOf(db),
+    async ping() {
+      await db.command({ ping: 1 });
+    },
+    close: () => client.close(),
+  };
+}

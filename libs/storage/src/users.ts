@@ -1,0 +1,62 @@
+import { ChatError, type PublicUser } from '@chat/contracts';
+import type { Collection } from 'mongodb';
+import type { UserDocument } from './documents.js';
+import { isDuplicateKeyError } from './duplicate-key.js';
+import { findEach } from './find-each.js';
+import { batchOf } from './single-batch.js';
+import { gatedUpdate } from './update-gate.js';
+
+export function toPublicUser(user: UserDocument): PublicUser {
+  return { id: user._id, login: user.login, displayName: user.displayName };
+}
+
+export class UserRepository {
+  readonly #users: Collection<UserDocument>;
+
+  constructor(users: Collection<UserDocument>) {
+    this.#users = users;
+  }
+
+  /** Inserts a new user; a taken login (any case) is a `conflict`, decided by the unique index. */
+  async create(user: UserDocument): Promise<void> {
+    try {
+      await this.#users.insertOne(user);
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw new ChatError('conflict', 'login is already taken');
+      throw error;
+    }
+  }
+
+  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+    await gatedUpdate(() => this.#users.updateOne({ _id: id }, { $set: { passwordHash } }));
+  }
+
+  /** Removes the account; false if there was none. */
+  async delete(id: string): Promise<boolean> {
+    return (await this.#users.deleteOne({ _id: id })).deletedCount === 1;
+  }
+
+  findByLogin(login: string): Promise<UserDocument | null> {
+    return this.#users.findOne({ login });
+  }
+
+  findById(id: string): Promise<UserDocument | null> {
+    return this.#users.findOne({ _id: id });
+  }
+
+  async findManyByIds(ids: readonly string[]): Promise<UserDocument[]> {
+    return findEach(this.#users, '_id', ids);
+  }
+
+  /**
+   * Users whose login starts with `prefix` (already lowercased and pattern-checked). A range on
+   * the unique index instead of a regex: no pattern from the client ever reaches the server.
+   */
+  searchByLoginPrefix(prefix: string, limit: number): Promise<UserDocument[]> {
+    return this.#users
+      .find({ login: { $gte: prefix, $lt: `${prefix}\uffff` } }, batchOf(limit))
+      .sort({ login: 1 })
+      .limit(limit)
+      .toArray();
+  }
+}
