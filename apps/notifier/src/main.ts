@@ -1,0 +1,135 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { BrokerConnection, QUEUES, QueueConsumer, topologyOf } from '@chat/broker';
+import { loadConfig, notifierEnv } from '@chat/config';
+import { createLogger } from '@chat/logger';
+import { PresenceStore } from '@chat/presence-store';
+import { closeServer, connectTo, createMetricsRegistry, runApp, startOpsServer } from '@chat/runtime';
+import { ConversationRepository, connectMongo, MessageRepository, NotificationRepository } from '@chat/storage';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { notificationProcessor } from './notification-processor.js';
+import { NotificationScheduler, type NotifyJobData } from './notification-scheduler.js';
+import { notifierMetrics } from './notifier-metrics.js';
+import { PendingMessages } from './pending-messages.js';
+import { LogTransport } from './transports/log-transport.js';
+import { WebhookTransport } from './transports/webhook-transport.js';
+
+export const NOTIFICATION_QUEUE = 'notifications';
+const DELIVERY_PREFETCH = 100;
+/** worker.close() waits for active jobs without a limit of its own. */
+const WORKER_CLOSE_TIMEOUT_MS = 10_000;
+
+runApp('notifier', async () => {
+  const config = loadConfig(notifierEnv);
+  const logger = createLogger({ app: 'notifier', level: config.logLevel, base: { port: config.http.port } });
+
+  const mongo = await connectTo('MongoDB', config.mongo.url, () =>
+    connectMongo({ ...config.mongo, appName: 'chat-notifier' }),
+  );
+  // BullMQ's blocking connections must retry forever (maxRetriesPerRequest: null).
+  const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: null });
+  await connectTo('Redis', config.redis.url, () => redis.connect());
+  const bullPrefix = `${config.redis.prefix}:bull`;
+  const queue = new Queue<NotifyJobData>(NOTIFICATION_QUEUE, { connection: redis, prefix: bullPrefix });
+  const registry = createMetricsRegistry('notifier', String(config.http.port));
+  const metrics = notifierMetrics(registry, queue);
+  const presence = new PresenceStore(redis, config.redis.prefix);
+  const pending = new PendingMessages(redis, config.redis.prefix);
+  const transport = config.webhook ? new WebhookTransport(config.webhook) : new LogTransport(logger);
+
+  const worker = new Worker<NotifyJobData>(
+    NOTIFICATION_QUEUE,
+    notificationProcessor({
+      pending,
+      presence,
+      conversations: new ConversationRepository(mongo.collections.conversations, mongo.collections.memberships),
+      messages: new MessageRepository(mongo.collections.messages),
+      notifications: new NotificationRepository(mongo.collections.notifications),
+      transport,
+      logger,
+      metrics,
+    }),
+    {
+      connection: redis.duplicate({ maxRetriesPerRequest: null }),
+      prefix: bullPrefix,
+      concurrency: config.concurrency,
+    },
+  );
+  worker.on('failed', (job, error) => {
+    metrics.attemptFailures.inc();
+    logger.warn(
+      { jobId: job?.id, attempt: job?.attemptsMade, userId: job?.data.userId, reason: error.message },
+      'notification attempt failed',
+    );
+  });
+  worker.on('error', (error) => logger.warn({ err: error }, 'notification worker error'));
+
+  const broker = await connectTo('RabbitMQ', config.broker.url, () =>
+    BrokerConnection.connect({
+      url: config.broker.url,
+      connectionName: `notifier :${config.http.port}`,
+      logger,
+      topology: topologyOf(config.broker),
+    }),
+  );
+  const scheduler = new NotificationScheduler(
+    queue,
+    pending,
+    presence,
+    { collapseMs: config.collapseMs, attempts: config.attempts, backoffMs: config.backoffMs },
+    logger,
+    metrics,
+  );
+  const consumer = new QueueConsumer(
+    broker,
+    logger,
+    { queue: QUEUES.notifierDeliveries, prefetch: DELIVERY_PREFETCH, name: QUEUES.notifierDeliveries },
+    (delivery) => void scheduler.handle(delivery),
+  );
+  await broker.register(consumer);
+
+  const board = new ExpressAdapter();
+  board.setBasePath('/queues');
+  createBullBoard({ queues: [new BullMQAdapter(queue)], serverAdapter: board });
+  const server = await startOpsServer({
+    listen: config.http,
+    logger,
+    metrics: registry,
+    checks: [
+      { name: 'mongodb', check: () => mongo.ping() },
+      { name: 'redis', check: async () => void (await redis.ping()) },
+      {
+        name: 'rabbitmq',
+        check: async () => {
+          if (!broker.connected) throw new Error('not connected');
+        },
+      },
+    ],
+    mount: (app) => app.use('/queues', board.getRouter()),
+  });
+  logger.info(
+    { transport: transport.name, collapseMs: config.collapseMs, attempts: config.attempts },
+    'notifier running; queue board at /queues',
+  );
+
+  return {
+    logger,
+    async stop() {
+      await consumer.stop();
+      // Finish the jobs in hand if they finish soon; otherwise they return to the queue (stalled → retried).
+      const closed = worker.close();
+      const timedOut = await Promise.race([
+        closed.then(() => false),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(true), WORKER_CLOSE_TIMEOUT_MS)),
+      ]);
+      if (timedOut) await worker.close(true);
+      await queue.close();
+      await broker.close();
+      await closeServer(server);
+      await mongo.close();
+      redis.disconnect();
+    },
+  };
+});

@@ -1,0 +1,78 @@
+import type { Logger } from '@chat/logger';
+import type { PresenceStore } from '@chat/presence-store';
+import type { ConversationRepository, MessageRepository, NotificationRepository } from '@chat/storage';
+import type { Job } from 'bullmq';
+import { type Notification, notificationIdOf, previewOf } from './notification.js';
+import type { NotifyJobData } from './notification-scheduler.js';
+import type { NotifierMetrics } from './notifier-metrics.js';
+import type { PendingMessages } from './pending-messages.js';
+import type { NotificationTransport } from './transports/transport.js';
+
+export type NotifyOutcome =
+  | { sent: string; count: number }
+  | { skipped: 'nothing pending' | 'online' | 'not a member' | 'already read' | 'already sent' };
+
+export interface NotificationProcessorDependencies {
+  pending: PendingMessages;
+  presence: PresenceStore;
+  conversations: ConversationRepository;
+  messages: MessageRepository;
+  notifications: NotificationRepository;
+  transport: NotificationTransport;
+  logger: Logger;
+  metrics: NotifierMetrics;
+}
+
+/**
+ * One notification job: claims the window's messages, checks presence and the read cursor once
+ * more (a recipient who came online or read them meanwhile is not notified), sends through the
+ * transport (a failure throws, and BullMQ retries with backoff), then records it in MongoDB.
+ * A notification already recorded is never sent again.
+ */
+export function notificationProcessor(deps: NotificationProcessorDependencies) {
+  return async (job: Job<NotifyJobData>): Promise<NotifyOutcome> => {
+    const { userId, conversationId } = job.data;
+    const jobId = job.id ?? '';
+    const finish = async (outcome: NotifyOutcome): Promise<NotifyOutcome> => {
+      await deps.pending.release(userId, conversationId, jobId);
+      if ('skipped' in outcome) deps.metrics.skipped.inc({ reason: outcome.skipped });
+      else deps.metrics.sent.inc({ transport: deps.transport.name });
+      return outcome;
+    };
+    const ids = await deps.pending.claim(userId, conversationId, jobId);
+    if (ids.length === 0) return finish({ skipped: 'nothing pending' });
+    if (await deps.presence.hasSession(userId)) return finish({ skipped: 'online' });
+    const membership = await deps.conversations.findMembership(conversationId, userId);
+    if (!membership) return finish({ skipped: 'not a member' });
+    const unread = [...(await deps.messages.findByIds(ids)).values()]
+      .filter((message) => message.seq > membership.readSeq)
+      .sort((a, b) => a.seq - b.seq);
+    const latest = unread.at(-1);
+    if (!latest) return finish({ skipped: 'already read' });
+
+    const notification: Notification = {
+      userId,
+      conversationId,
+      messageIds: unread.map((message) => message._id),
+      count: unread.length,
+      preview: previewOf(latest.body),
+      // The job's own time: every retry sends the same body.
+      createdAt: new Date(job.timestamp).toISOString(),
+    };
+    const notificationId = notificationIdOf(notification);
+    if (await deps.notifications.wasSent(notificationId)) return finish({ skipped: 'already sent' });
+    await deps.transport.send(notification, notificationId);
+    await deps.notifications.record({
+      _id: notificationId,
+      ...notification,
+      createdAt: new Date(notification.createdAt),
+      deliveredAt: new Date(),
+      transport: deps.transport.name,
+    });
+    deps.logger.info(
+      { notificationId, userId, conversationId, count: notification.count, attempt: job.attemptsMade + 1 },
+      'notification sent',
+    );
+    return finish({ sent: notificationId, count: notification.count });
+  };
+}

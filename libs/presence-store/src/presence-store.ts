@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { CLAIM_OUTBOX, CONNECT, DISCONNECT, HEARTBEAT, RELEASE_OUTBOX, SETTLE, SNAPSHOT, SWEEP } from './scripts.js';
+
+export type PresenceStatus = 'online' | 'offline';
+
+export interface UserPresence {
+  userId: string;
+  status: PresenceStatus;
+  /** ISO time the user was last online; absent while online or if never seen. */
+  lastSeen?: string;
+}
+
+/** An online/offline change, as the scripts record it in the outbox. */
+export interface PresenceTransition {
+  userId: string;
+  status: PresenceStatus;
+  /** ms since the epoch, for offline transitions. */
+  lastSeen?: number;
+}
+
+export interface LiveSession {
+  userId: string;
+  sessionId: string;
+}
+
+const OUTBOX_LOCK_MS = 10_000;
+
+/**
+ * Presence kept in Redis: which sessions each user has on which edge node, when each node last
+ * sent a heartbeat, when each user was last seen. Every change runs as one Lua script (see
+ * scripts.ts). Shared by the presence worker (writes), the edge (`presence.query`) and the
+ * notifier (is the recipient online?).
+ */
+export class PresenceStore {
+  readonly #redis: Redis;
+  readonly #base: string;
+  readonly #nodes: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.#redis = redis;
+    // The hash tag puts every presence key in one cluster slot, as multi-key scripts need.
+    this.#base = `${prefix}:{presence}`;
+    this.#nodes = `${this.#base}:nodes`;
+  }
+
+  async connect(node: string, session: LiveSession, atMs: number): Promise<boolean> {
+    return (await this.#run(CONNECT, [node, session.userId, session.sessionId, String(atMs)])) === 1;
+  }
+
+  /** Ends a session; a user left with none goes offline at the next settle after the grace period. */
+  async disconnect(node: string, session: LiveSession, atMs: number): Promise<void> {
+    await this.#run(DISCONNECT, [node, session.userId, session.sessionId, String(atMs)]);
+  }
+
+  /** Records a heartbeat; true when the node must re-announce its sessions (a snapshot). */
+  async heartbeat(node: string, atMs: number, sessionCount: number): Promise<boolean> {
+    return (await this.#run(HEARTBEAT, [node, String(atMs), String(sessionCount)])) === 1;
+  }
+
+  /** Makes a node's sessions exactly `sessions`; returns how many users came online. */
+  async snapshot(node: string, atMs: number, sessions: readonly LiveSession[]): Promise<number> {
+    const entries = sessions.map((session) => `${session.userId}|${session.sessionId}`);
+    return Number(await this.#run(SNAPSHOT, [node, String(atMs), ...entries]));
+  }
+
+  /** Ends every session of nodes silent since before `cutoffMs`; returns how many nodes. */
+  async sweep(cutoffMs: number): Promise<number> {
+    return Number(await this.#run(SWEEP, [String(cutoffMs)]));
+  }
+
+  /** Announces offline every user whose last session ended before `cutoffMs` and who has none now. */
+  async settle(cutoffMs: number): Promise<number> {
+    return Number(await this.#run(SETTLE, [String(cutoffMs)]));
+  }
+
+  /** Each user's status as announced (online through the grace period after their last session). */
+  async statusOf(userIds: readonly string[]): Promise<UserPresence[]> {
+    if (userIds.length === 0) return [];
+    const pipeline = this.#redis.pipeline();
+    for (const userId of userIds) {
+      pipeline.get(`${this.#base}:status:${userId}`);
+      pipeline.get(`${this.#base}:seen:${userId}`);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    return userIds.map((userId, index) => {
+      const [statusError, status] = results[index * 2] ?? [];
+      const [seenError, seen] = results[index * 2 + 1] ?? [];
+      if (statusError) throw statusError;
+      if (seenError) throw seenError;
+      if (status === 'online') return { userId, status: 'online' };
+      return seen
+        ? { userId, status: 'offline', lastSeen: new Date(Number(seen)).toISOString() }
+        : { userId, status: 'offline' };
+    });
+  }
+
+  /** Whether the user has a live session right now (no grace): what the notifier asks. */
+  async hasSession(userId: string): Promise<boolean> {
+    return (await this.#redis.scard(`${this.#base}:user:${userId}`)) > 0;
+  }
+
+  /** Which of these users have a live session right now, in one round trip. */
+  async withSessions(userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const pipeline = this.#redis.pipeline();
+    for (const userId of userIds) pipeline.scard(`${this.#base}:user:${userId}`);
+    const results = (await pipeline.exec()) ?? [];
+    return new Set(userIds.filter((_, index) => Number(results[index]?.[1] ?? 0) > 0));
+  }
+
+  /**
+   * Hands the oldest announced transitions to `publish` while holding the outbox lock, and
+   * drops them only after `publish` resolved. One drainer at a time; a crash between publish
+   * and drop means the next drainer publishes them again (at least once, never lost).
+   */
+  async drainOutbox(publish: (transitions: PresenceTransition[]) => Promise<void>, max = 200): Promise<number> {
+    const token = randomUUID();
+    const keys = [`${this.#base}:outbox`, `${this.#base}:outbox:lock`];
+    const entries = (await this.#redis.eval(CLAIM_OUTBOX, 2, ...keys, token, String(OUTBOX_LOCK_MS), String(max))) as
+      | string[]
+      | null;
+    if (!entries) return 0;
+    try {
+      if (entries.length > 0) await publish(entries.map((entry) => JSON.parse(entry) as PresenceTransition));
+      await this.#redis.eval(RELEASE_OUTBOX, 2, ...keys, token, String(entries.length));
+    } catch (error) {
+      // Leave the entries for the next drain; free the lock so it need not wait it out.
+      await this.#redis.eval(RELEASE_OUTBOX, 2, ...keys, token, '0').catch(() => undefined);
+      throw error;
+    }
+    return entries.length;
+  }
+
+  #run(script: string, args: string[]): Promise<unknown> {
+    return this.#redis.eval(script, 1, this.#nodes, this.#base, ...args);
+  }
+}
