@@ -1,0 +1,148 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'chai';
+import { MongoClient } from 'mongodb';
+import { ChatClient } from '../support/chat-client.js';
+import { isolatedVhost, type PrivateDatabase, queueDepth, startPrivateDatabase } from '../support/private-services.js';
+import { dlqReplay } from '../support/scripts.js';
+import { startSystem, type TestSystem } from '../support/system.js';
+import { registerUser, type TestUser } from '../support/users.js';
+import { eventually } from '../support/wait.js';
+
+/**
+ * The database goes away under a steady stream. The system runs against a FerretDB and a vhost
+ * of this test's own; the test kills and restarts that FerretDB. Ladder: 300 ms, 600 ms, 1.2 s.
+ */
+describe('database outage', function () {
+  this.timeout(180_000);
+  let database: PrivateDatabase;
+  let vhost: Awaited<ReturnType<typeof isolatedVhost>>;
+  let system: TestSystem;
+  let mongo: MongoClient;
+  let alice: TestUser;
+  let bob: TestUser;
+  let sender: ChatClient;
+  let receiver: ChatClient;
+  let conversationId: string;
+  const env = () => ({
+    AMQP_URL: vhost.amqpUrl,
+    MONGO_URL: database.url,
+    MONGO_DB: 'outage',
+    RETRY_DELAYS_MS: '300,600,1200',
+    MONGO_TIMEOUT_MS: '1000',
+  });
+  const acked = new Set<string>();
+
+  before(async () => {
+    database = await startPrivateDatabase();
+    vhost = await isolatedVhost('outage');
+    system = await startSystem({ edges: 2, persisters: 1, env: env() });
+    mongo = await new MongoClient(database.url).connect();
+    alice = await registerUser(system.auth.url, 'alice');
+    bob = await registerUser(system.auth.url, 'bob');
+    sender = await ChatClient.connect(system.edges[0]?.url ?? '', alice.accessToken);
+    receiver = await ChatClient.connect(system.edges[1]?.url ?? '', bob.accessToken);
+    conversationId = (await sender.request('conversation.open_direct', { userId: bob.id })).conversation.id;
+  });
+
+  after(async () => {
+    sender?.close();
+    receiver?.close();
+    await mongo?.close().catch(() => undefined);
+    await system?.stop();
+    await vhost?.remove();
+    await database?.destroy();
+  });
+
+  const send = async (count: number, tag: string) => {
+    const acks = await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        sender.request('message.send', { conversationId, body: `${tag} ${i}`, clientMsgId: `${tag}-${i}` }),
+      ),
+    );
+    for (const ack of acks) acked.add(ack.messageId);
+  };
+
+  const stored = async () => {
+    const docs = await mongo.db('outage').collection('messages').find({ conversationId }).sort({ seq: 1 }).toArray();
+    return docs as unknown as Array<{ _id: string; seq: number }>;
+  };
+
+  /** Every acked message stored exactly once, seqs 1..n without a gap, and pushed to the receiver once each. */
+  const expectEverythingOnce = async () => {
+    const docs = await eventually(
+      'every acked message stored',
+      async () => {
+        const rows = await stored();
+        return rows.length >= acked.size ? rows : undefined;
+      },
+      60_000,
+    );
+    expect(docs.map((doc) => doc._id).sort()).to.deep.equal([...acked].sort());
+    expect(docs.map((doc) => doc.seq)).to.deep.equal(Array.from({ length: docs.length }, (_, i) => i + 1));
+    const pushed = await receiver.waitForCount(
+      (f) => f.type === 'message.new' && f.message.conversationId === conversationId,
+      acked.size,
+      30_000,
+    );
+    expect(new Set(pushed.map((f) => f.message.id)).size).to.equal(pushed.length);
+    expect(pushed.map((f) => f.message.id).sort()).to.deep.equal([...acked].sort());
+  };
+
+  it('shorter than the retry ladder: messages arrive late, none lost', async () => {
+    await send(10, 'before');
+    await database.kill();
+    await send(20, 'during');
+    await sleep(1_000);
+    await database.restart();
+    await expectEverythingOnce();
+    expect(await queueDepth(vhost.name, 'persister.dead')).to.equal(0);
+  });
+
+  it('longer than the ladder: dead-lettered, then dlq:replay restores every one exactly once', async () => {
+    await database.kill();
+    await send(15, 'outage');
+    await eventually(
+      '15 messages dead-lettered',
+      async () => (await queueDepth(vhost.name, 'persister.dead')) === 15,
+      60_000,
+      500,
+    );
+    await database.restart();
+    await sleep(500);
+    expect(await stored()).to.have.length(30);
+
+    const dry = await dlqReplay(['--dry-run'], { AMQP_URL: vhost.amqpUrl, RETRY_DELAYS_MS: '300,600,1200' });
+    expect(dry.code, dry.stderr).to.equal(0);
+    expect(dry.stdout.match(/^would move /gm)).to.have.length(15);
+    expect(dry.stdout).to.include('retries exhausted');
+    expect(dry.stdout).to.include(`conversation=${conversationId}`);
+    expect(dry.stdout).to.match(/dry run: 15 dead messages scanned, 15 would be moved/);
+    expect(await stored()).to.have.length(30);
+
+    const firstFive = await dlqReplay(['--limit', '5'], { AMQP_URL: vhost.amqpUrl, RETRY_DELAYS_MS: '300,600,1200' });
+    expect(firstFive.code, firstFive.stderr).to.equal(0);
+    expect(firstFive.stdout.match(/^moved /gm)).to.have.length(5);
+    const unmatched = await dlqReplay(['--reason', 'no such reason'], {
+      AMQP_URL: vhost.amqpUrl,
+      RETRY_DELAYS_MS: '300,600,1200',
+    });
+    expect(unmatched.stdout).to.match(/0 moved/);
+    const rest = await dlqReplay(['--reason', 'RETRIES EXHAUSTED'], {
+      AMQP_URL: vhost.amqpUrl,
+      RETRY_DELAYS_MS: '300,600,1200',
+    });
+    expect(rest.code, rest.stderr).to.equal(0);
+    expect(rest.stdout).to.match(/10 moved to chat\.inbound/);
+
+    await expectEverythingOnce();
+    await eventually(
+      'dead-letter queue empty',
+      async () => (await queueDepth(vhost.name, 'persister.dead')) === 0,
+      15_000,
+      500,
+    );
+    const empty = await dlqReplay([], { AMQP_URL: vhost.amqpUrl, RETRY_DELAYS_MS: '300,600,1200' });
+    expect(empty.code).to.equal(0);
+    expect(empty.stdout).to.match(/0 dead messages scanned, 0 moved/);
+  });
+});

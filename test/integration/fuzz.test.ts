@@ -1,0 +1,371 @@
+import { ERROR_CODES } from '@chat/contracts';
+import { expect } from 'chai';
+import fc from 'fast-check';
+import WebSocket from 'ws';
+import type { AppProcess } from '../support/app-process.js';
+import { ChatClient } from '../support/chat-client.js';
+import { deeplyNested, hostileValue, mutatedRecord } from '../support/hostile-inputs.js';
+import { request } from '../support/http.js';
+import { startSystem, type TestSystem } from '../support/system.js';
+import { REDIS_PREFIX } from '../support/test-environment.js';
+import { registerUser, type TestUser } from '../support/users.js';
+
+const WS_INPUTS = 15_000;
+const HTTP_INPUTS = 6_000;
+const FRAME_TYPES = [
+  'message.send',
+  'history.get',
+  'conversation.open_direct',
+  'conversation.create_group',
+  'conversation.add_member',
+  'conversation.leave',
+  'conversation.list',
+  'auth.refresh',
+  'typing',
+  'message.read',
+  'presence.query',
+  'ping',
+];
+/** Close codes that are the protocol's own answer to abuse: repeated garbage, oversize, invalid UTF-8. */
+const ABUSE_CLOSE_CODES = [1007, 1008, 1009];
+
+/**
+ * Property-based fuzzing of the WebSocket protocol and every HTTP endpoint with generated and
+ * mutated inputs. Every input gets a well-formed answer with a stable code (or, for abuse, a
+ * close code that says why); the processes stay up, log no unexpected error or stack trace,
+ * and their heap comes back down.
+ */
+describe('hostile input (fast-check)', function () {
+  this.timeout(300_000);
+  let system: TestSystem;
+  let user: TestUser;
+  let other: TestUser;
+  let conversationId: string;
+  let tried = 0;
+
+  before(async () => {
+    system = await startSystem({
+      edges: 1,
+      persisters: 1,
+      withPresence: true,
+      // The inspector lets the test force a full GC before reading the heap (loopback only).
+      edgeEnv: {
+        WS_RATE_PER_S: '100000',
+        WS_RATE_BURST: '100000',
+        LOG_LEVEL: 'info',
+        NODE_OPTIONS: '--inspect=127.0.0.1:0',
+      },
+      // Its own Redis prefix: the failed logins it provokes must not count against the other tests.
+      env: { LOGIN_MAX_FAILURES_PER_IP: '1000000', TRUST_PROXY: 'false', REDIS_PREFIX: `${REDIS_PREFIX}-fuzz` },
+    });
+    user = await registerUser(system.auth.url, 'fuzz');
+    other = await registerUser(system.auth.url, 'fuzz2');
+    const client = await ChatClient.connect(edge().url, user.accessToken);
+    conversationId = (await client.request('conversation.open_direct', { userId: other.id })).conversation.id;
+    client.close();
+  });
+
+  after(async () => {
+    await system?.stop();
+    process.stdout.write(`      (${tried} hostile inputs tried)\n`);
+  });
+
+  function edge(): AppProcess {
+    return system.edges[0] as AppProcess;
+  }
+
+  it(`answers ${WS_INPUTS} generated and mutated WebSocket frames with a stable code, and stays up`, async () => {
+    const heapBefore = await heapAfterGc(edge());
+    let socket = await open();
+    let answered = 0;
+    let closes = 0;
+
+    const frame = fc.oneof(
+      {
+        weight: 4,
+        arbitrary: mutatedRecord({
+          type: fc.constantFrom(...FRAME_TYPES),
+          ref: fc.oneof(fc.string({ maxLength: 64 }), fc.integer()),
+          conversationId: fc.constant(conversationId),
+          body: fc.string({ unit: 'grapheme', maxLength: 300 }),
+          clientMsgId: fc.string({ maxLength: 40 }),
+          seq: fc.nat(),
+          limit: fc.integer({ min: -5, max: 200 }),
+          userIds: fc.array(fc.uuid(), { maxLength: 3 }),
+          userId: fc.uuid(),
+          title: fc.string({ maxLength: 120 }),
+          members: fc.array(fc.uuid(), { maxLength: 3 }),
+          accessToken: fc.string({ maxLength: 100 }),
+        }).map((value) => ({ text: JSON.stringify(value), binary: false })),
+      },
+      {
+        weight: 2,
+        arbitrary: hostileValue().map((value) => ({ text: JSON.stringify(value) ?? 'undefined', binary: false })),
+      },
+      { weight: 1, arbitrary: fc.string({ maxLength: 300 }).map((text) => ({ text, binary: false })) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .uint8Array({ maxLength: 200 })
+          .map((bytes) => ({ text: Buffer.from(bytes).toString('latin1'), binary: true })),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.integer({ min: 10, max: 3_000 }).map((depth) => ({ text: deeplyNested(depth), binary: false })),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          { text: JSON.stringify({ type: 'ping', pad: 'x'.repeat(70 * 1024) }), binary: false },
+          { text: JSON.stringify({ type: 'message.send', conversationId, body: 'é'.repeat(3_000) }), binary: false },
+        ),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.uint8Array({ minLength: 1, maxLength: 50 }).map((bytes) => ({
+          text: `\u0000INVALID${Buffer.from([0xc3, 0x28, ...bytes]).toString('latin1')}`,
+          binary: false,
+          raw: Buffer.from([0x7b, 0xc3, 0x28, ...bytes, 0x7d]),
+        })),
+      },
+    );
+
+    await fc.assert(
+      fc.asyncProperty(frame, async (input: { text: string; binary: boolean; raw?: Buffer }) => {
+        tried += 1;
+        if (socket.readyState !== WebSocket.OPEN) socket = await open();
+        const answer = await exchange(socket, input);
+        if (answer.kind === 'closed') {
+          closes += 1;
+          expect(ABUSE_CLOSE_CODES, `close ${answer.code} after ${input.text.slice(0, 80)}`).to.include(answer.code);
+          return;
+        }
+        answered += 1;
+        const reply = answer.frame;
+        expect(['ack', 'error'], JSON.stringify(reply).slice(0, 200)).to.include(reply.type);
+        if (reply.type === 'error') {
+          expect(ERROR_CODES).to.include(reply.code);
+          expect(reply.code).to.not.equal('internal');
+          expect(reply.message).to.be.a('string');
+        }
+      }),
+      { numRuns: WS_INPUTS, endOnFailure: true },
+    );
+    socket.close();
+    expect(answered).to.be.greaterThan(WS_INPUTS / 2);
+    expect(closes).to.be.greaterThan(0);
+    expect((await fetch(`${edge().url}/healthz`)).ok).to.equal(true);
+    expect(edge().output()).to.not.match(/frame handling failed|Unhandled|uncaught/i);
+    expect(edge().output()).to.not.match(/\n\s+at .+\(.+:\d+:\d+\)/);
+    // After a full GC the heap is back near where it started: nothing the inputs did is retained.
+    const heapAfter = await heapAfterGc(edge());
+    expect(heapAfter - heapBefore, `heap ${heapBefore} → ${heapAfter} bytes`).to.be.lessThan(8 * 2 ** 20);
+  });
+
+  it(`answers ${HTTP_INPUTS} generated requests to every HTTP endpoint without a 5xx, in the error format`, async () => {
+    const endpoints: Array<{ method: string; url: () => string; body: fc.Arbitrary<unknown>; auth: boolean }> = [
+      {
+        method: 'POST',
+        url: () => `${system.auth.url}/register`,
+        body: mutatedRecord({
+          login: fc.string({ maxLength: 40 }),
+          password: fc.string({ maxLength: 300 }),
+          displayName: fc.string({ maxLength: 80 }),
+        }),
+        auth: false,
+      },
+      {
+        method: 'POST',
+        url: () => `${system.auth.url}/login`,
+        body: mutatedRecord({ login: fc.string({ maxLength: 40 }), password: fc.string({ maxLength: 300 }) }),
+        auth: false,
+      },
+      {
+        method: 'POST',
+        url: () => `${system.auth.url}/token/refresh`,
+        body: mutatedRecord({ refreshToken: fc.string({ maxLength: 250 }) }),
+        auth: false,
+      },
+      { method: 'GET', url: () => `${system.auth.url}/me`, body: fc.constant(undefined), auth: true },
+      {
+        method: 'DELETE',
+        url: () => `${system.auth.url}/me`,
+        body: mutatedRecord({ password: fc.string({ maxLength: 50 }) }),
+        auth: true,
+      },
+      { method: 'GET', url: () => `${system.auth.url}/users`, body: fc.constant(undefined), auth: true },
+      { method: 'GET', url: () => `${edge().url}/conversations`, body: fc.constant(undefined), auth: true },
+      {
+        method: 'POST',
+        url: () => `${edge().url}/conversations/direct`,
+        body: mutatedRecord({ userId: fc.uuid(), login: fc.string({ maxLength: 40 }) }),
+        auth: true,
+      },
+      {
+        method: 'POST',
+        url: () => `${edge().url}/conversations/group`,
+        body: mutatedRecord({ title: fc.string({ maxLength: 120 }), members: fc.array(fc.uuid(), { maxLength: 3 }) }),
+        auth: true,
+      },
+      {
+        method: 'GET',
+        url: () => `${edge().url}/conversations/${conversationId}/messages`,
+        body: fc.constant(undefined),
+        auth: true,
+      },
+    ];
+    const query = fc.dictionary(
+      fc.constantFrom('login', 'limit', 'afterSeq', 'beforeSeq', 'x', 'login[$ne]', '__proto__'),
+      fc.string({ maxLength: 30 }),
+      { maxKeys: 3 },
+    );
+    const authHeader = fc.oneof(
+      fc.constant(`Bearer ${user.accessToken}`),
+      fc.constant(`Bearer ${other.accessToken}`),
+      fc.string({ maxLength: 100 }).map((s) => `Bearer ${s}`),
+      fc.string({ maxLength: 60 }),
+    );
+    const rawBody = fc.oneof(
+      { weight: 6, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },
+      { weight: 1, arbitrary: fc.integer({ min: 10, max: 2_000 }).map(deeplyNested) },
+      { weight: 1, arbitrary: fc.constant(JSON.stringify({ login: 'x'.repeat(20_000) })) },
+    );
+    const input = fc.record({
+      endpoint: fc.nat({ max: endpoints.length - 1 }),
+      query,
+      auth: authHeader,
+      raw: rawBody,
+      contentType: fc.constantFrom(
+        'application/json',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'application/json; charset=utf-16',
+      ),
+      seed: fc.nat(),
+    });
+    const bodies = endpoints.map((endpoint) => fc.sample(endpoint.body, { numRuns: 200 }));
+
+    await fc.assert(
+      fc.asyncProperty(input, async (sample) => {
+        tried += 1;
+        const endpoint = endpoints[sample.endpoint];
+        if (!endpoint) return;
+        const url = new URL(endpoint.url());
+        for (const [key, value] of Object.entries(sample.query)) url.searchParams.append(key, value);
+        const body = bodies[sample.endpoint]?.[sample.seed % 200];
+        const payload = sample.raw ?? (body === undefined ? undefined : JSON.stringify(body));
+        const res = await request(endpoint.method, url.toString(), undefined, {
+          rawBody: endpoint.method === 'GET' ? undefined : payload,
+          headers: {
+            ...(endpoint.auth ? { authorization: sample.auth } : {}),
+            'content-type': sample.contentType,
+            'x-forwarded-for': `10.9.${sample.seed % 250}.1`,
+          },
+        });
+        expect(res.status, `${endpoint.method} ${url} → ${res.status} ${res.text.slice(0, 200)}`).to.be.oneOf([
+          200, 201, 204, 400, 401, 403, 404, 409, 413, 429,
+        ]);
+        if (res.status >= 400) {
+          expect(res.body?.error?.code, res.text.slice(0, 200)).to.be.oneOf(
+            [...ERROR_CODES].filter((code) => code !== 'internal'),
+          );
+        }
+      }),
+      { numRuns: HTTP_INPUTS, endOnFailure: true },
+    );
+    for (const app of [system.auth, edge()]) {
+      expect((await fetch(`${app.url}/healthz`)).ok).to.equal(true);
+      expect(app.output()).to.not.match(/request failed|Unhandled|uncaught/i);
+    }
+    expect(tried).to.be.at.least(WS_INPUTS + HTTP_INPUTS);
+  });
+
+  async function open(): Promise<WebSocket> {
+    const ws = new WebSocket(`${edge().url.replace('http', 'ws')}/ws`, {
+      headers: { authorization: `Bearer ${user.accessToken}` },
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('error', reject);
+      ws.on('message', function ready(data) {
+        if (data.toString().startsWith('{"type":"session.ready"')) {
+          ws.off('message', ready);
+          resolve();
+        }
+      });
+    });
+    return ws;
+  }
+});
+
+type Answer = { kind: 'frame'; frame: any } | { kind: 'closed'; code: number };
+
+/** Sends one input and waits for the answer to it (the next ack or error), or the connection's close. */
+function exchange(ws: WebSocket, input: { text: string; binary: boolean; raw?: Buffer }): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`no answer to ${input.text.slice(0, 100)}`));
+    }, 10_000);
+    const onMessage = (data: WebSocket.RawData) => {
+      const frame = JSON.parse(data.toString());
+      if (frame.type !== 'ack' && frame.type !== 'error') return;
+      cleanup();
+      resolve({ kind: 'frame', frame });
+    };
+    const onClose = (code: number) => {
+      cleanup();
+      resolve({ kind: 'closed', code });
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      ws.off('message', onMessage);
+      ws.off('close', onClose);
+      ws.off('error', onError);
+    };
+    const onError = () => undefined;
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
+    ws.on('error', onError);
+    // An invalid UTF-8 text frame: sent as raw bytes the client library would otherwise refuse.
+    if (input.raw) ws.send(input.raw, { binary: false });
+    else ws.send(input.binary ? Buffer.from(input.text, 'latin1') : input.text, { binary: input.binary });
+  });
+}
+
+async function heapUsed(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(
+    text
+      .split('\n')
+      .find((l) => l.startsWith('nodejs_heap_size_used_bytes'))
+      ?.split(' ')
+      .at(-1) ?? 0,
+  );
+}
+
+/**
+ * Forces a full garbage collection in the app through its inspector (started with `--inspect` on
+ * loopback), then reads its heap from `/metrics`.
+ */
+async function heapAfterGc(app: AppProcess): Promise<number> {
+  const debuggerUrl = /Debugger listening on (ws:\/\/\S+)/.exec(app.output())?.[1];
+  if (!debuggerUrl) throw new Error('the app was not started with --inspect');
+  const inspector = new WebSocket(debuggerUrl);
+  await new Promise((resolve, reject) => {
+    inspector.once('open', resolve);
+    inspector.once('error', reject);
+  });
+  for (let id = 1; id <= 2; id += 1) {
+    await new Promise<void>((resolve) => {
+      inspector.on('message', function answered(data) {
+        if (JSON.parse(data.toString()).id !== id) return;
+        inspector.off('message', answered);
+        resolve();
+      });
+      inspector.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
+    });
+  }
+  inspector.close();
+  return heapUsed(app.url);
+}

@@ -1,0 +1,182 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'chai';
+import { MongoClient } from 'mongodb';
+import { type AppProcess, startApp } from '../support/app-process.js';
+import { ChatClient } from '../support/chat-client.js';
+import { get } from '../support/http.js';
+import { isolatedVhost } from '../support/private-services.js';
+import { startSystem, type TestSystem } from '../support/system.js';
+import { MONGO_URL } from '../support/test-environment.js';
+import { registerUser, type TestUser } from '../support/users.js';
+import { eventually } from '../support/wait.js';
+import { signatureIsValid, WebhookReceiver } from '../support/webhook-receiver.js';
+
+const SECRET = 'test-webhook-secret-of-some-length';
+const COLLAPSE_MS = 1_500;
+
+/**
+ * Offline recipients get one notification per conversation and window, through a real webhook
+ * that fails first and then accepts; online members and the sender get none; who reads or comes
+ * online meanwhile gets none; and jobs survive a notifier SIGKILL.
+ */
+describe('offline notifications', function () {
+  this.timeout(120_000);
+  const receiver = new WebhookReceiver();
+  const dbName = `notify_${Date.now().toString(36)}`;
+  let vhost: Awaited<ReturnType<typeof isolatedVhost>>;
+  let system: TestSystem;
+  let notifier: AppProcess;
+  let mongo: MongoClient;
+  let alice: TestUser;
+  let bob: TestUser;
+  let carol: TestUser;
+  let aliceClient: ChatClient;
+  let carolClient: ChatClient;
+  let notifierEnv: Record<string, string>;
+
+  before(async () => {
+    const url = await receiver.start();
+    vhost = await isolatedVhost('notify');
+    notifierEnv = {
+      AMQP_URL: vhost.amqpUrl,
+      MONGO_DB: dbName,
+      NOTIFIER_WEBHOOK_URL: url,
+      NOTIFIER_WEBHOOK_SECRET: SECRET,
+      NOTIFIER_COLLAPSE_MS: String(COLLAPSE_MS),
+      NOTIFIER_BACKOFF_MS: '300',
+      NOTIFIER_WEBHOOK_TIMEOUT_MS: '2000',
+      LOG_LEVEL: 'info',
+    };
+    system = await startSystem({
+      edges: 2,
+      persisters: 1,
+      withPresence: true,
+      env: { AMQP_URL: vhost.amqpUrl, MONGO_DB: dbName },
+    });
+    notifier = await startApp('notifier', notifierEnv);
+    mongo = await new MongoClient(MONGO_URL).connect();
+    [alice, bob, carol] = (await Promise.all(
+      ['alice', 'bob', 'carol'].map((tag) => registerUser(system.auth.url, tag)),
+    )) as [TestUser, TestUser, TestUser];
+    aliceClient = await ChatClient.connect(system.edges[0]?.url ?? '', alice.accessToken);
+    carolClient = await ChatClient.connect(system.edges[1]?.url ?? '', carol.accessToken);
+  });
+
+  after(async () => {
+    aliceClient?.close();
+    carolClient?.close();
+    await notifier?.stop();
+    await system?.stop();
+    await mongo
+      ?.db(dbName)
+      .dropDatabase()
+      .catch(() => undefined);
+    await mongo?.close();
+    await vhost?.remove();
+    await receiver.stop();
+  });
+
+  const group = async (title: string) =>
+    (await aliceClient.request('conversation.create_group', { title, members: [bob.id, carol.id] })).conversation
+      .id as string;
+  const send = async (conversationId: string, bodies: string[]) => {
+    const ids: string[] = [];
+    for (const body of bodies)
+      ids.push((await aliceClient.request('message.send', { conversationId, body })).messageId);
+    return ids;
+  };
+  const forConversation = (conversationId: string) =>
+    receiver.accepted().filter((request) => request.json.conversationId === conversationId);
+  const someFor = (conversationId: string) => {
+    const found = forConversation(conversationId);
+    return found.length > 0 ? found : null;
+  };
+
+  it('sends one signed notification for a window of messages, after a failed first attempt, to the offline member only', async () => {
+    receiver.answerWith((index) => (index === 0 ? 500 : 200));
+    const conversationId = await group('weekend');
+    const messageIds = await send(conversationId, [
+      'hello?',
+      'are you there',
+      'call me back when you can, it is about the trip',
+    ]);
+
+    const [notice] = await eventually('an accepted notification', () => someFor(conversationId), 20_000);
+    const attempts = receiver.requests.filter((r) => JSON.parse(r.body).conversationId === conversationId);
+    expect(attempts.map((r) => r.status)).to.deep.equal([500, 200]);
+    expect(attempts[0]?.body).to.equal(attempts[1]?.body);
+    expect(notice?.json).to.deep.equal({
+      userId: bob.id,
+      conversationId,
+      messageIds,
+      count: 3,
+      preview: 'call me back when you can, it is about the trip',
+      createdAt: notice?.json.createdAt,
+    });
+    expect(signatureIsValid(notice?.body ?? '', notice?.headers['x-chat-signature'], SECRET)).to.equal(true);
+    expect(
+      signatureIsValid(notice?.body ?? '', notice?.headers['x-chat-signature'], 'another-secret-entirely'),
+    ).to.equal(false);
+    expect(notice?.headers['x-chat-notification-id']).to.be.a('string');
+
+    await sleep(COLLAPSE_MS + 500);
+    // Nothing for the sender, nothing for carol (online), nothing twice.
+    expect(forConversation(conversationId).map((r) => r.json.userId)).to.deep.equal([bob.id]);
+    const stored = await mongo.db(dbName).collection('notifications').find({ conversationId }).toArray();
+    expect(stored).to.have.length(1);
+    expect(stored[0]).to.include({ userId: bob.id, count: 3, transport: 'webhook' });
+  });
+
+  it('notifies nobody who came online, or read the messages, before the window closed', async () => {
+    receiver.answerWith(() => 200);
+    const cameOnline = await group('came online');
+    await send(cameOnline, ['ping']);
+    const bobClient = await ChatClient.connect(system.edges[1]?.url ?? '', bob.accessToken);
+
+    const readMeanwhile = await group('read meanwhile');
+    await send(readMeanwhile, ['one', 'two']);
+    await carolClient.waitFor(
+      (f) => f.type === 'message.new' && f.message.conversationId === readMeanwhile && f.message.seq === 2,
+    );
+    const read = await bobClient.request('message.read', { conversationId: readMeanwhile, seq: 2 });
+    expect(read.seq).to.equal(2);
+    bobClient.close();
+    await bobClient.closed;
+
+    await sleep(COLLAPSE_MS * 2 + 1_000);
+    expect(forConversation(cameOnline)).to.deep.equal([]);
+    expect(forConversation(readMeanwhile)).to.deep.equal([]);
+  });
+
+  it('delivers pending jobs after the notifier is SIGKILLed and restarted, once', async () => {
+    receiver.answerWith(() => 200);
+    // Bob is offline again (past the grace period); his messages are scheduled, then the notifier dies.
+    await sleep(1_500);
+    const conversationId = await group('while down');
+    const messageIds = await send(conversationId, ['first', 'second']);
+    await eventually(
+      'the job scheduled',
+      async () =>
+        (await get(`${notifier.url}/queues/api/queues?activeQueue=notifications&status=delayed`)).status === 200,
+      5_000,
+    );
+    await sleep(300);
+    await notifier.kill();
+    await sleep(COLLAPSE_MS + 500);
+    expect(forConversation(conversationId)).to.deep.equal([]);
+    notifier = await startApp('notifier', notifierEnv);
+    const [notice] = await eventually('the notification after restart', () => someFor(conversationId), 20_000);
+    expect(notice?.json.messageIds).to.deep.equal(messageIds);
+    await sleep(COLLAPSE_MS);
+    expect(forConversation(conversationId)).to.have.length(1);
+  });
+
+  it('shows the queue on the notifier port, and answers /healthz', async () => {
+    expect((await get(`${notifier.url}/healthz`)).status).to.equal(200);
+    const page = await get(`${notifier.url}/queues`);
+    expect(page.status).to.equal(200);
+    expect(page.text).to.include('<html');
+    const queues = await get(`${notifier.url}/queues/api/queues`);
+    expect(queues.body.queues.map((q: { name: string }) => q.name)).to.include('notifications');
+  });
+});

@@ -1,0 +1,176 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'chai';
+import { type AppProcess, startApp } from '../support/app-process.js';
+import { ChatClient, type FrameError } from '../support/chat-client.js';
+import { isolatedVhost } from '../support/private-services.js';
+import { startSystem, type TestSystem } from '../support/system.js';
+import { registerUser, type TestUser } from '../support/users.js';
+
+const NODE_TTL_MS = 2_000;
+
+/**
+ * Presence across two edge nodes and two devices, a node that dies without saying goodbye, two
+ * presence workers at once, and typing relayed across nodes.
+ */
+describe('presence and typing', function () {
+  this.timeout(120_000);
+  let vhost: Awaited<ReturnType<typeof isolatedVhost>>;
+  let system: TestSystem;
+  let secondWorker: AppProcess;
+  let alice: TestUser;
+  let bob: TestUser;
+  let carol: TestUser;
+  let watcher: ChatClient;
+  let conversationId: string;
+
+  const presenceEnv = { PRESENCE_NODE_TTL_MS: String(NODE_TTL_MS), PRESENCE_SWEEP_INTERVAL_MS: '250' };
+  const edgeEnv = { PRESENCE_HEARTBEAT_INTERVAL_MS: '400' };
+
+  before(async () => {
+    vhost = await isolatedVhost('presence');
+    system = await startSystem({
+      edges: 2,
+      persisters: 1,
+      withPresence: true,
+      env: { AMQP_URL: vhost.amqpUrl },
+      edgeEnv,
+      presenceEnv,
+    });
+    // Two presence workers at once: events still apply once, transitions are announced once.
+    secondWorker = await startApp('presence', { AMQP_URL: vhost.amqpUrl, ...presenceEnv }, { name: 'presence-2' });
+    [alice, bob, carol] = (await Promise.all(
+      ['alice', 'bob', 'carol'].map((tag) => registerUser(system.auth.url, tag)),
+    )) as [TestUser, TestUser, TestUser];
+    watcher = await ChatClient.connect(edgeA(), carol.accessToken);
+    conversationId = (
+      await watcher.request('conversation.create_group', { title: 'friends', members: [alice.id, bob.id] })
+    ).conversation.id;
+  });
+
+  after(async () => {
+    watcher?.close();
+    await secondWorker?.stop();
+    await system?.stop();
+    await vhost?.remove();
+  });
+
+  function edgeA() {
+    return system.edges[0]?.url ?? '';
+  }
+  function edgeB() {
+    return system.edges[1]?.url ?? '';
+  }
+  const changesOf = (userId: string) =>
+    watcher.frames.filter((f) => f.type === 'presence.changed' && f.userId === userId);
+  const query = async (userId: string) => (await watcher.request('presence.query', { userIds: [userId] })).presence[0];
+
+  it('is online from the first device, stays online while one remains, and goes offline with lastSeen after the last', async () => {
+    const phone = await ChatClient.connect(edgeB(), bob.accessToken);
+    const online = await watcher.waitFor(
+      (f) => f.type === 'presence.changed' && f.userId === bob.id && f.status === 'online',
+    );
+    expect(online).to.deep.equal({ type: 'presence.changed', userId: bob.id, status: 'online' });
+    expect(await query(bob.id)).to.deep.equal({ userId: bob.id, status: 'online' });
+
+    const laptop = await ChatClient.connect(edgeA(), bob.accessToken);
+    phone.close();
+    await phone.closed;
+    await sleep(600);
+    expect(await query(bob.id)).to.deep.equal({ userId: bob.id, status: 'online' });
+    expect(changesOf(bob.id), JSON.stringify(changesOf(bob.id))).to.have.length(1);
+
+    const before = Date.now();
+    laptop.close();
+    const offline = await watcher.waitFor(
+      (f) => f.type === 'presence.changed' && f.userId === bob.id && f.status === 'offline',
+    );
+    expect(Date.parse(offline.lastSeen)).to.be.within(before - 1_000, Date.now());
+    const queried = await query(bob.id);
+    expect(queried).to.include({ userId: bob.id, status: 'offline' });
+    expect(queried.lastSeen).to.equal(offline.lastSeen);
+    // Exactly one event per transition, with two workers running.
+    await sleep(600);
+    expect(changesOf(bob.id).map((f) => f.status)).to.deep.equal(['online', 'offline']);
+  });
+
+  it('takes the users of a SIGKILLed edge node offline within the heartbeat expiry', async () => {
+    const doomed = await startApp(
+      'ws-edge',
+      {
+        AMQP_URL: vhost.amqpUrl,
+        AUTH_JWKS_URL: `${system.auth.url}/.well-known/jwks.json`,
+        NODE_ID: `doomed-${process.pid}`,
+        ...edgeEnv,
+      },
+      { name: 'doomed-edge' },
+    );
+    await ChatClient.connect(doomed.url, alice.accessToken);
+    await watcher.waitFor((f) => f.type === 'presence.changed' && f.userId === alice.id && f.status === 'online');
+    const killedAt = Date.now();
+    await doomed.kill();
+    const offline = await watcher.waitFor(
+      (f) => f.type === 'presence.changed' && f.userId === alice.id && f.status === 'offline',
+      10_000,
+    );
+    const tookMs = Date.now() - killedAt;
+    expect(tookMs).to.be.lessThan(NODE_TTL_MS + 1_500);
+    expect(Date.parse(offline.lastSeen)).to.be.at.most(killedAt);
+    expect(changesOf(alice.id).map((f) => f.status)).to.deep.equal(['online', 'offline']);
+    // Back online on reconnecting to a live node.
+    const again = await ChatClient.connect(edgeB(), alice.accessToken);
+    await watcher.waitFor(
+      (f) =>
+        f.type === 'presence.changed' &&
+        f.userId === alice.id &&
+        f.status === 'online' &&
+        changesOf(alice.id).length === 3,
+    );
+    again.close();
+  });
+
+  it('answers presence.query for many users and refuses more than 100', async () => {
+    const answer = await watcher.request('presence.query', {
+      userIds: [carol.id, bob.id, '55555555-5555-4555-8555-555555555555'],
+    });
+    expect(answer.presence.map((p: { userId: string; status: string }) => [p.userId, p.status])).to.deep.equal([
+      [carol.id, 'online'],
+      [bob.id, 'offline'],
+      ['55555555-5555-4555-8555-555555555555', 'offline'],
+    ]);
+    const tooMany = Array.from({ length: 101 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    const error = (await watcher.request('presence.query', { userIds: tooMany }).catch((e) => e)) as FrameError;
+    expect(error.code).to.equal('bad_request');
+  });
+
+  it('does not tell people who share no conversation', async () => {
+    const stranger = await registerUser(system.auth.url, 'stranger');
+    const strangerClient = await ChatClient.connect(edgeB(), stranger.accessToken);
+    const bobAgain = await ChatClient.connect(edgeA(), bob.accessToken);
+    await watcher.waitFor(
+      (f) => f.type === 'presence.changed' && f.userId === bob.id && changesOf(bob.id).length === 3,
+    );
+    bobAgain.close();
+    await sleep(500);
+    expect(strangerClient.frames.filter((f) => f.type === 'presence.changed')).to.deep.equal([]);
+    strangerClient.close();
+  });
+
+  it('relays typing to the other members on every node, never to the typist, never stored', async () => {
+    const aliceClient = await ChatClient.connect(edgeA(), alice.accessToken);
+    const bobClient = await ChatClient.connect(edgeB(), bob.accessToken);
+    await aliceClient.request('typing', { conversationId });
+    const seenByBob = await bobClient.waitFor((f) => f.type === 'typing');
+    expect(seenByBob).to.deep.equal({ type: 'typing', conversationId, userId: alice.id });
+    await watcher.waitFor((f) => f.type === 'typing' && f.userId === alice.id);
+    await sleep(300);
+    expect(aliceClient.frames.filter((f) => f.type === 'typing')).to.deep.equal([]);
+    const history = await bobClient.request('history.get', { conversationId });
+    expect(history.messages).to.deep.equal([]);
+
+    const stranger = await registerUser(system.auth.url, 'outsider');
+    const strangerClient = await ChatClient.connect(edgeB(), stranger.accessToken);
+    const error = (await strangerClient.request('typing', { conversationId }).catch((e) => e)) as FrameError;
+    expect(error.code).to.equal('forbidden');
+    for (const client of [aliceClient, bobClient, strangerClient]) client.close();
+  });
+});

@@ -1,0 +1,105 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'chai';
+import { ChatClient, type FrameError } from '../support/chat-client.js';
+import { startSystem, type TestSystem } from '../support/system.js';
+import { registerUser, type TestUser } from '../support/users.js';
+
+/** Read cursors, read receipts and unread counts, across nodes, devices and reconnects. */
+describe('read state and resume', function () {
+  this.timeout(60_000);
+  let system: TestSystem;
+  let alice: TestUser;
+  let bob: TestUser;
+
+  before(async () => {
+    system = await startSystem({ edges: 2, persisters: 1 });
+    [alice, bob] = (await Promise.all(['alice', 'bob'].map((tag) => registerUser(system.auth.url, tag)))) as [
+      TestUser,
+      TestUser,
+    ];
+  });
+
+  after(async () => {
+    await system?.stop();
+  });
+
+  const edgeA = () => system.edges[0]?.url ?? '';
+  const edgeB = () => system.edges[1]?.url ?? '';
+  const entryOf = (client: ChatClient, conversationId: string) =>
+    client.ready?.conversations.find((c: { id: string }) => c.id === conversationId);
+
+  it('moves the cursor forward only, pushes message.read to the others, and counts unread across reconnects', async () => {
+    const a = await ChatClient.connect(edgeA(), alice.accessToken);
+    const { conversation } = await a.request('conversation.open_direct', { userId: bob.id });
+    const conversationId = conversation.id as string;
+    for (let i = 1; i <= 5; i += 1)
+      await a.request('message.send', { conversationId, body: `m${i}`, clientMsgId: `m${i}` });
+    await a.waitForCount((f) => f.type === 'message.new' && f.message.conversationId === conversationId, 5);
+
+    // Bob comes back on two devices: 5 unread on each.
+    const phone = await ChatClient.connect(edgeB(), bob.accessToken);
+    const laptop = await ChatClient.connect(edgeA(), bob.accessToken);
+    expect(entryOf(phone, conversationId)).to.include({ lastSeq: 5, unread: 5 });
+    const missed = await phone.request('history.get', { conversationId, afterSeq: 0 });
+    expect(missed.messages.map((m: { body: string }) => m.body)).to.deep.equal(['m1', 'm2', 'm3', 'm4', 'm5']);
+
+    const ack = await phone.request('message.read', { conversationId, seq: 3 });
+    expect(ack).to.include({ conversationId, seq: 3 });
+    const receipt = await a.waitFor((f) => f.type === 'message.read');
+    expect(receipt).to.deep.equal({ type: 'message.read', conversationId, userId: bob.id, seq: 3 });
+    // Bob's other device learns it too; the reading connection needs no echo.
+    await laptop.waitFor((f) => f.type === 'message.read' && f.seq === 3);
+    await sleep(300);
+    expect(phone.frames.filter((f) => f.type === 'message.read')).to.deep.equal([]);
+
+    // A lower seq never moves the cursor back, and announces nothing.
+    const lower = await laptop.request('message.read', { conversationId, seq: 2 });
+    expect(lower.seq).to.equal(3);
+    await sleep(300);
+    expect(a.frames.filter((f) => f.type === 'message.read')).to.have.length(1);
+
+    phone.close();
+    laptop.close();
+    const again = await ChatClient.connect(edgeB(), bob.accessToken);
+    expect(entryOf(again, conversationId)).to.include({ lastSeq: 5, unread: 2 });
+    const rest = await again.request('history.get', { conversationId, afterSeq: 3 });
+    expect(rest.messages.map((m: { seq: number }) => m.seq)).to.deep.equal([4, 5]);
+
+    // Reading past the end reads up to lastSeq.
+    expect((await again.request('message.read', { conversationId, seq: 99 })).seq).to.equal(5);
+    again.close();
+    const caughtUp = await ChatClient.connect(edgeA(), bob.accessToken);
+    expect(entryOf(caughtUp, conversationId)).to.include({ lastSeq: 5, unread: 0 });
+
+    // Own messages never count as unread; the other side's do.
+    await caughtUp.request('message.send', { conversationId, body: 'reply' });
+    await caughtUp.waitFor((f) => f.type === 'message.new' && f.message.seq === 6);
+    caughtUp.close();
+    a.close();
+    const bobBack = await ChatClient.connect(edgeB(), bob.accessToken);
+    const aliceBack = await ChatClient.connect(edgeB(), alice.accessToken);
+    expect(entryOf(bobBack, conversationId)).to.include({ lastSeq: 6, unread: 0 });
+    expect(entryOf(aliceBack, conversationId)).to.include({ lastSeq: 6, unread: 1 });
+    bobBack.close();
+    aliceBack.close();
+  });
+
+  it('refuses read receipts from non-members and malformed seqs', async () => {
+    const mallory = await registerUser(system.auth.url, 'mallory');
+    const a = await ChatClient.connect(edgeA(), alice.accessToken);
+    const { conversation } = await a.request('conversation.open_direct', { userId: bob.id });
+    const m = await ChatClient.connect(edgeA(), mallory.accessToken);
+    const forbidden = (await m
+      .request('message.read', { conversationId: conversation.id, seq: 1 })
+      .catch((e) => e)) as FrameError;
+    expect(forbidden.code).to.equal('forbidden');
+    for (const seq of [-1, 1.5, '3', null]) {
+      const bad = (await a
+        .request('message.read', { conversationId: conversation.id, seq })
+        .catch((e) => e)) as FrameError;
+      expect(bad.code, String(seq)).to.equal('bad_request');
+    }
+    a.close();
+    m.close();
+  });
+});

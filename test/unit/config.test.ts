@@ -1,0 +1,63 @@
+import { authEnv, ConfigError, loadConfig, notifierEnv, persisterEnv, wsEdgeEnv } from '@chat/config';
+import { expect } from 'chai';
+
+describe('configuration', () => {
+  it('runs on localhost defaults with an empty environment', () => {
+    const config = loadConfig(authEnv, {});
+    expect(config.http).to.deep.equal({ host: '127.0.0.1', port: 8080, trustProxy: false });
+    expect(config.mongo).to.deep.equal({ url: 'mongodb://127.0.0.1:27017', dbName: 'chat', timeoutMs: 5_000 });
+    expect(config.redis.url).to.equal('redis://127.0.0.1:6379');
+    expect(config.argon2).to.deep.equal({ memoryCost: 65_536, timeCost: 3, parallelism: 4 });
+  });
+
+  it('reports every bad value at once, naming the variable, hiding secrets', () => {
+    let error: unknown;
+    try {
+      loadConfig(authEnv, { PORT: 'eighty', MONGO_URL: 'http://user:hunter2@db', ARGON2_MEMORY_KIB: '1024' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).to.be.instanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).to.have.length(3);
+    expect(problems.join('\n')).to.match(/PORT: .*\("eighty"\)/);
+    expect(problems.join('\n')).to.match(/MONGO_URL: must be a URL with protocol mongodb: or mongodb\+srv:/);
+    expect(problems.join('\n')).not.to.include('hunter2');
+    expect(problems.join('\n')).to.match(/ARGON2_MEMORY_KIB/);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig(authEnv, { PORT: '' }).http.port).to.equal(8080);
+  });
+
+  it('parses the retry ladder and rejects a malformed one', () => {
+    expect(loadConfig(persisterEnv, { RETRY_DELAYS_MS: '100, 200,300' }).broker.retryDelaysMs).to.deep.equal([
+      100, 200, 300,
+    ]);
+    expect(() => loadConfig(persisterEnv, { RETRY_DELAYS_MS: '100,-1' })).to.throw(ConfigError, /RETRY_DELAYS_MS/);
+  });
+
+  it('requires a webhook secret when a webhook URL is set', () => {
+    expect(() => loadConfig(notifierEnv, { NOTIFIER_WEBHOOK_URL: 'http://127.0.0.1:9/hook' })).to.throw(
+      ConfigError,
+      /NOTIFIER_WEBHOOK_SECRET: is required/,
+    );
+    const ok = loadConfig(notifierEnv, {
+      NOTIFIER_WEBHOOK_URL: 'http://127.0.0.1:9/hook',
+      NOTIFIER_WEBHOOK_SECRET: 'a-secret-of-some-length',
+    });
+    expect(ok.webhook?.url).to.equal('http://127.0.0.1:9/hook');
+  });
+
+  it('names an edge node after host and port unless NODE_ID says otherwise, and validates it', () => {
+    expect(loadConfig(wsEdgeEnv, { PORT: '9001' }).nodeId).to.match(/-9001$/);
+    expect(loadConfig(wsEdgeEnv, { NODE_ID: 'edge-a' }).nodeId).to.equal('edge-a');
+    expect(() => loadConfig(wsEdgeEnv, { NODE_ID: 'edge a/../b' })).to.throw(ConfigError, /NODE_ID/);
+  });
+
+  it('accepts a PEM key with escaped newlines, as secret stores flatten them', () => {
+    const pem = '-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----';
+    expect(loadConfig(authEnv, { JWT_PRIVATE_KEY: pem }).tokens.privateKeyPem).to.include('\nabc\n');
+    expect(() => loadConfig(authEnv, { JWT_PRIVATE_KEY: 'not a pem' })).to.throw(ConfigError, /JWT_PRIVATE_KEY/);
+  });
+});

@@ -1,0 +1,115 @@
+import { durationLabel, EXCHANGES, HEADERS, QUEUES, topologyOf } from '@chat/broker';
+import { expect } from 'chai';
+import { nextStep } from '../../apps/persister/src/retry-ladder.js';
+import { SeqAllocator } from '../../apps/persister/src/seq-allocator.js';
+import { messageIdOf } from '../../apps/ws-edge/src/message-intake.js';
+import { TokenBucket } from '../../apps/ws-edge/src/token-bucket.js';
+
+describe('pipeline logic', () => {
+  describe('token bucket', () => {
+    it('allows the burst, then refills at the rate', () => {
+      let now = 0;
+      const bucket = new TokenBucket(3, 2, () => now);
+      expect([bucket.take(), bucket.take(), bucket.take(), bucket.take()]).to.deep.equal([true, true, true, false]);
+      now = 499;
+      expect(bucket.take()).to.equal(false);
+      now = 500;
+      expect(bucket.take()).to.equal(true);
+      now = 100_000;
+      expect([bucket.take(), bucket.take(), bucket.take(), bucket.take()]).to.deep.equal([true, true, true, false]);
+    });
+  });
+
+  describe('retry ladder', () => {
+    const ladder = [1_000, 5_000, 30_000];
+    it('climbs one delay queue per failed attempt, then dead-letters with the last error', () => {
+      expect(nextStep(1, ladder, 'boom')).to.deep.equal({ kind: 'retry', queue: 'persister.retry.1s', attempt: 1 });
+      expect(nextStep(3, ladder, 'boom')).to.deep.equal({ kind: 'retry', queue: 'persister.retry.30s', attempt: 3 });
+      expect(nextStep(4, ladder, 'db down')).to.deep.equal({
+        kind: 'dead',
+        reason: 'retries exhausted after 3 retries: db down',
+      });
+    });
+  });
+
+  describe('seq allocator', () => {
+    it('continues from the stored last seq, hands out consecutive seqs, and reloads after forget', async () => {
+      const stored = new Map([['c1', 41]]);
+      let loads = 0;
+      const seqs = new SeqAllocator(async (id) => {
+        loads += 1;
+        return stored.get(id) ?? 0;
+      });
+      await seqs.prepare(['c1', 'c2', 'c1']);
+      expect([seqs.allocate('c1'), seqs.allocate('c1'), seqs.allocate('c2')]).to.deep.equal([42, 43, 1]);
+      await seqs.prepare(['c1']);
+      expect(loads).to.equal(2);
+      seqs.forget(['c1']);
+      stored.set('c1', 42);
+      await seqs.prepare(['c1']);
+      expect(seqs.allocate('c1')).to.equal(43);
+      expect(() => seqs.allocate('c3')).to.throw(/not prepared/);
+    });
+
+    it('keeps the counters a batch prepared when a shard is regained mid-batch, and reloads them next', async () => {
+      const stored = new Map([['c1', 10]]);
+      const seqs = new SeqAllocator(async (id) => stored.get(id) ?? 0);
+      await seqs.prepare(['c1']);
+      seqs.clear();
+      expect(seqs.allocate('c1')).to.equal(11);
+      stored.set('c1', 20);
+      await seqs.prepare(['c1']);
+      expect(seqs.allocate('c1')).to.equal(21);
+    });
+  });
+
+  describe('message ids', () => {
+    it('derives the same id from the same sender and clientMsgId, and different ids otherwise', () => {
+      const a = '11111111-1111-4111-8111-111111111111';
+      const b = '22222222-2222-4222-8222-222222222222';
+      expect(messageIdOf(a, 'x')).to.equal(messageIdOf(a, 'x'));
+      expect(messageIdOf(a, 'x')).to.not.equal(messageIdOf(b, 'x'));
+      expect(messageIdOf(a, 'x')).to.not.equal(messageIdOf(a, 'y'));
+      expect(messageIdOf(a, 'x')).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    });
+  });
+
+  describe('topology', () => {
+    const topology = topologyOf({ inboundShards: 4, retryDelaysMs: [1_000, 120_000, 1_500] });
+
+    it('hashes chat.inbound on the conversation-id header onto quorum shards with one active consumer', () => {
+      const inbound = topology.exchanges.find((e) => e.name === EXCHANGES.inbound);
+      expect(inbound).to.deep.include({ type: 'x-consistent-hash' });
+      expect(inbound?.options.arguments).to.deep.equal({ 'hash-header': HEADERS.conversationId });
+      const shards = topology.queues.filter((q) => q.name.startsWith('persister.messages.'));
+      expect(shards.map((q) => q.name)).to.deep.equal([0, 1, 2, 3].map(QUEUES.shard));
+      for (const shard of shards) {
+        expect(shard.options.arguments).to.include({ 'x-queue-type': 'quorum', 'x-single-active-consumer': true });
+        expect(shard.bindings).to.deep.equal([{ exchange: EXCHANGES.inbound, routingKey: '1' }]);
+      }
+    });
+
+    it('sends each retry queue back to chat.inbound after its delay, at least once', () => {
+      const retries = topology.queues.filter((q) => q.name.startsWith('persister.retry.'));
+      expect(retries.map((q) => q.name)).to.deep.equal([
+        'persister.retry.1s',
+        'persister.retry.2m',
+        'persister.retry.1500ms',
+      ]);
+      expect(retries[1]?.options.arguments).to.include({
+        'x-message-ttl': 120_000,
+        'x-dead-letter-exchange': EXCHANGES.inbound,
+        'x-dead-letter-strategy': 'at-least-once',
+      });
+    });
+
+    it('binds the notifier to the fanout and the dead-letter queue to chat.dead', () => {
+      const byName = new Map(topology.queues.map((q) => [q.name, q]));
+      expect(byName.get(QUEUES.notifierDeliveries)?.bindings).to.deep.equal([
+        { exchange: EXCHANGES.deliveries, routingKey: '' },
+      ]);
+      expect(byName.get(QUEUES.dead)?.bindings).to.deep.equal([{ exchange: EXCHANGES.dead, routingKey: '' }]);
+      expect(durationLabel(30_000)).to.equal('30s');
+    });
+  });
+});
