@@ -1,0 +1,91 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EXCHANGES, HEADERS } from '@chat/broker';
+import amqp from 'amqplib';
+import { sampleEvent } from '../baselines/message-shape.js';
+import { round } from '../stats.js';
+
+export interface DrainReport {
+  messages: number;
+  conversations: number;
+  publishPerS: number;
+  /** From the persisters' first write to the last. */
+  drainPerS: number;
+  drainSeconds: number;
+}
+
+const IN_FLIGHT = 2_000;
+
+/**
+ * N messages queued while the persisters are stopped, then the time the two persisters take to
+ * write them all (read from their own metrics).
+ */
+export async function drain(options: {
+  amqpUrl: string;
+  conversationIds: string[];
+  /** Each conversation's two members; the first is the sender. */
+  members: Map<string, [string, string]>;
+  messages: number;
+  stopPersisters: () => Promise<void>;
+  startPersisters: () => Promise<string[]>;
+  log: (line: string) => void;
+}): Promise<DrainReport> {
+  await options.stopPersisters();
+  const connection = await amqp.connect(options.amqpUrl);
+  const channel = await connection.createConfirmChannel();
+  const publishStarted = performance.now();
+  let inFlight = 0;
+  for (let i = 0; i < options.messages; i += 1) {
+    const conversationId = options.conversationIds[i % options.conversationIds.length] ?? '';
+    const members = options.members.get(conversationId) ?? ['', ''];
+    const event = { ...sampleEvent(conversationId, i), senderId: members[0], members };
+    while (inFlight >= IN_FLIGHT) await sleep(1);
+    inFlight += 1;
+    channel.publish(
+      EXCHANGES.inbound,
+      '',
+      Buffer.from(JSON.stringify(event)),
+      {
+        persistent: true,
+        messageId: event.messageId,
+        contentType: 'application/json',
+        type: event.type,
+        headers: { [HEADERS.conversationId]: conversationId },
+      },
+      () => {
+        inFlight -= 1;
+      },
+    );
+  }
+  await channel.waitForConfirms();
+  const publishPerS = options.messages / ((performance.now() - publishStarted) / 1000);
+  await connection.close();
+  options.log(`  queued ${options.messages} messages at ${round(publishPerS, 0)}/s; starting the persisters`);
+
+  const metricsUrls = await options.startPersisters();
+  let firstWriteAt = 0;
+  let persisted = 0;
+  for (;;) {
+    const counts = await Promise.all(
+      metricsUrls.map(async (url) => persistedCount(await (await fetch(`${url}/metrics`)).text())),
+    );
+    persisted = counts.reduce((a, b) => a + b, 0);
+    if (persisted > 0 && firstWriteAt === 0) firstWriteAt = performance.now();
+    if (persisted >= options.messages) break;
+    await sleep(100);
+  }
+  const drainSeconds = (performance.now() - firstWriteAt) / 1000;
+  const report: DrainReport = {
+    messages: options.messages,
+    conversations: options.conversationIds.length,
+    publishPerS: round(publishPerS, 0),
+    drainPerS: round(options.messages / drainSeconds, 0),
+    drainSeconds: round(drainSeconds, 2),
+  };
+  options.log(`  drained ${options.messages} in ${report.drainSeconds} s: ${report.drainPerS}/s`);
+  return report;
+}
+
+function persistedCount(metrics: string): number {
+  const line = metrics.split('\n').find((l) => l.startsWith('chat_persister_messages_persisted_total'));
+  return Number(line?.split(' ').at(-1) ?? 0);
+}
