@@ -1,7 +1,6 @@
 import { type ConfirmPublisher, EXCHANGES } from '@chat/broker';
 import type { ChatMessage, MessageCreatedEvent, MessagePersistedEvent } from '@chat/contracts';
 import type { ConversationRepository, MessageDocument, MessageRepository } from '@chat/storage';
-import { MongoBulkWriteError } from 'mongodb';
 import type { LastSeqFlusher } from './last-seq-flusher.js';
 import type { PersisterMetrics } from './persister-metrics.js';
 import type { SeqAllocator } from './seq-allocator.js';
@@ -27,7 +26,6 @@ export interface BatchWriterDependencies {
   metrics: PersisterMetrics;
 }
 
-const DUPLICATE_KEY = 11000;
 /** Seq conflicts (a stale counter) tolerated in one batch before its rest goes to the retry ladder. */
 const MAX_SEQ_CONFLICTS = 3;
 
@@ -70,42 +68,37 @@ export class BatchWriter {
         break;
       }
       const documents = pending.map((event) => toDocument(event, seqs.allocate(event.conversationId)));
-      try {
-        await this.#timed('insert', () => messages.insertOrdered(documents));
-        persisted.push(...documents);
-        inserted += documents.length;
+      const result = await this.#timed('insert', () => messages.insertOrdered(documents));
+      const { written } = result;
+      persisted.push(...documents.slice(0, written));
+      inserted += written;
+      if (!result.stopped) break;
+      const rest = documents.slice(written);
+      rewind(seqs, rest);
+      const stuck = rest[0];
+      if (!stuck || !result.stopped.duplicateKey) {
+        // The database failed: what was not written goes to the retry ladder.
+        seqs.forget(rest.map((doc) => doc.conversationId));
+        for (const doc of rest) failed.set(doc._id, describe(result.stopped.error));
         break;
-      } catch (error) {
-        const written = error instanceof MongoBulkWriteError ? (error.result?.insertedCount ?? 0) : 0;
-        persisted.push(...documents.slice(0, written));
-        inserted += written;
-        const rest = documents.slice(written);
-        rewind(seqs, rest);
-        const stuck = rest[0];
-        if (!stuck || !isDuplicateAt(error, written)) {
-          // The database failed: what was not written goes to the retry ladder.
-          seqs.forget(rest.map((doc) => doc.conversationId));
-          for (const doc of rest) failed.set(doc._id, describe(error));
+      }
+      const stored = await messages.findById(stuck._id);
+      if (stored) {
+        persisted.push(stored);
+        pending = rest
+          .slice(1)
+          .map((doc) => byId.get(doc._id))
+          .filter((event) => event !== undefined);
+      } else {
+        // The seq is taken by another message: this counter was stale (another persister wrote
+        // this conversation meanwhile). Reload it from the database and go on.
+        seqs.forget([stuck.conversationId]);
+        conflicts += 1;
+        if (conflicts > MAX_SEQ_CONFLICTS) {
+          for (const doc of rest) failed.set(doc._id, 'seq already taken repeatedly; will retry');
           break;
         }
-        const stored = await messages.findById(stuck._id);
-        if (stored) {
-          persisted.push(stored);
-          pending = rest
-            .slice(1)
-            .map((doc) => byId.get(doc._id))
-            .filter((event) => event !== undefined);
-        } else {
-          // The seq is taken by another message: this counter was stale (another persister wrote
-          // this conversation meanwhile). Reload it from the database and go on.
-          seqs.forget([stuck.conversationId]);
-          conflicts += 1;
-          if (conflicts > MAX_SEQ_CONFLICTS) {
-            for (const doc of rest) failed.set(doc._id, 'seq already taken repeatedly; will retry');
-            break;
-          }
-          pending = rest.map((doc) => byId.get(doc._id)).filter((event) => event !== undefined);
-        }
+        pending = rest.map((doc) => byId.get(doc._id)).filter((event) => event !== undefined);
       }
     }
 
@@ -195,12 +188,6 @@ function rewind(seqs: SeqAllocator, unwritten: readonly MessageDocument[]): void
   for (const doc of unwritten)
     lowest.set(doc.conversationId, Math.min(lowest.get(doc.conversationId) ?? doc.seq, doc.seq));
   for (const [conversationId, seq] of lowest) seqs.rewind(conversationId, seq);
-}
-
-function isDuplicateAt(error: unknown, index: number): boolean {
-  if (!(error instanceof MongoBulkWriteError)) return false;
-  const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-  return writeErrors.some((writeError) => writeError.index === index && writeError.code === DUPLICATE_KEY);
 }
 
 function describe(error: unknown): string {

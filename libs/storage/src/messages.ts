@@ -1,8 +1,19 @@
 import { HISTORY_DEFAULT_LIMIT, type HistoryQuery } from '@chat/contracts';
-import type { Collection } from 'mongodb';
+import { type Collection, MongoBulkWriteError } from 'mongodb';
 import type { MessageDocument } from './documents.js';
 import { findEach } from './find-each.js';
 import { batchOf } from './single-batch.js';
+
+/** Documents per insert command (see `insertOrdered`). */
+const INSERT_CHUNK = 100;
+const DUPLICATE_KEY = 11000;
+
+/** How far an ordered insert got: `written` documents from the start; then, if it stopped, why. */
+export interface OrderedInsertResult {
+  written: number;
+  /** The document at index `written` was not written: a duplicate key (of any unique index), or another failure. */
+  stopped?: { duplicateKey: boolean; error: unknown };
+}
 
 /** Messages: written by the persister, read for history and resume. */
 export class MessageRepository {
@@ -33,12 +44,36 @@ export class MessageRepository {
   }
 
   /**
-   * Inserts in order and stops at the first failure (`ordered: true`), so what was written is
-   * always a prefix of the batch, and each conversation's new seqs stay gap-free.
+   * Inserts in order and stops at the first failure, so what was written is always a prefix of
+   * the documents, and each conversation's new seqs stay gap-free. Never throws: the result says
+   * how far it got and why it stopped.
+   *
+   * Sent in chunks of at most 100, one after another: FerretDB 1.24 splits an insert into chunks
+   * of 100 itself, and with `ordered: true` stops only the chunk that failed, then writes the
+   * following chunks (measured: 200 documents with a duplicate at index 1 → 101 written). Within
+   * a chunk it stops at the first failure, as MongoDB does for the whole insert.
    */
-  async insertOrdered(documents: readonly MessageDocument[]): Promise<void> {
-    if (documents.length === 0) return;
-    await this.#messages.insertMany([...documents], { ordered: true });
+  async insertOrdered(documents: readonly MessageDocument[]): Promise<OrderedInsertResult> {
+    let written = 0;
+    for (let start = 0; start < documents.length; start += INSERT_CHUNK) {
+      const chunk = documents.slice(start, start + INSERT_CHUNK);
+      try {
+        await this.#messages.insertMany(chunk, { ordered: true });
+        written += chunk.length;
+      } catch (error) {
+        const inChunk = error instanceof MongoBulkWriteError ? (error.result?.insertedCount ?? 0) : 0;
+        written += inChunk;
+        const writeErrors =
+          error instanceof MongoBulkWriteError
+            ? Array.isArray(error.writeErrors)
+              ? error.writeErrors
+              : [error.writeErrors]
+            : [];
+        const duplicateKey = writeErrors.some((e) => e.index === inChunk && e.code === DUPLICATE_KEY);
+        return { written, stopped: { duplicateKey, error } };
+      }
+    }
+    return { written };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { ChatError, type PublicUser } from '@chat/contracts';
+import { ChatError, LOGIN_PATTERN, type PublicUser } from '@chat/contracts';
 import type { Collection } from 'mongodb';
 import type { UserDocument } from './documents.js';
 import { isDuplicateKeyError } from './duplicate-key.js';
@@ -36,7 +36,13 @@ export class UserRepository {
     return (await this.#users.deleteOne({ _id: id })).deletedCount === 1;
   }
 
-  findByLogin(login: string): Promise<UserDocument | null> {
+  /**
+   * A login that could never have been registered is not looked up at all: callers accept any
+   * string here (so a wrong login fails like a wrong password), and FerretDB's PostgreSQL backend
+   * refuses some strings outright (a NUL character), which would surface as a server error.
+   */
+  async findByLogin(login: string): Promise<UserDocument | null> {
+    if (!LOGIN_PATTERN.test(login)) return null;
     return this.#users.findOne({ login });
   }
 
