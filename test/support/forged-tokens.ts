@@ -56,5 +56,6 @@ export function forgeries(userId: string, validToken: string): Record<string, st
     'tampered payload': `${header}.${b64({ ...claims, sub: '11111111-1111-4111-8111-111111111111' })}.${signature}`,
     'not a JWT': 'hello.world',
     'empty signature': `${header}.${b64(claims)}.`,
+    'alg and kid as objects': `${b64({ alg: { toString: true }, typ: 'JWT', kid: { toString: true } })}.${b64(claims)}.${signature}`,
   };
 }

@@ -77,7 +77,10 @@ export class AccessTokenVerifier {
     const decoded = jwt.decode(token, { complete: true });
     if (!decoded || typeof decoded.payload === 'string') throw new InvalidTokenError('malformed', 'not a JWT');
     if (decoded.header.alg !== TOKEN_ALGORITHM) {
-      throw new InvalidTokenError('invalid', `algorithm ${String(decoded.header.alg)} is not accepted`);
+      throw new InvalidTokenError(
+        'invalid',
+        `algorithm ${JSON.stringify(decoded.header.alg)?.slice(0, 32)} is not accepted`,
+      );
     }
     const key = await this.#keyFor(decoded.header.kid);
     let payload: jwt.JwtPayload | string;
@@ -106,7 +109,7 @@ export class AccessTokenVerifier {
       return this.#fixedKey;
     }
     if (!this.#jwks) throw new Error('unreachable: no key source');
-    if (!kid) throw new InvalidTokenError('invalid', 'access token without key id');
+    if (typeof kid !== 'string' || kid === '') throw new InvalidTokenError('invalid', 'access token without key id');
     try {
       const signingKey = await this.#jwks.getSigningKey(kid);
       return createPublicKey(signingKey.getPublicKey());
