@@ -5,6 +5,7 @@ import { publicJwkOf } from '@chat/tokens';
 import jwt from 'jsonwebtoken';
 import { MongoClient } from 'mongodb';
 import type { BenchEnvironment } from './bench-environment.js';
+import type { PairSpec } from './load/protocol.js';
 
 export interface BenchUser {
   id: string;
@@ -131,4 +132,22 @@ export class Fixtures {
   async close(): Promise<void> {
     await this.#mongo.close();
   }
+}
+
+/** Pairs up people two by two (sender, receiver), each pair with its direct conversation. */
+export async function directPairs(
+  people: readonly BenchUser[],
+  openDirect: (sender: BenchUser, receiver: BenchUser) => Promise<string>,
+): Promise<PairSpec[]> {
+  const pairs: PairSpec[] = [];
+  for (let i = 0; i + 1 < people.length; i += 2) {
+    const sender = people[i] as BenchUser;
+    const receiver = people[i + 1] as BenchUser;
+    pairs.push({
+      senderToken: sender.token,
+      receiverToken: receiver.token,
+      conversationId: await openDirect(sender, receiver),
+    });
+  }
+  return pairs;
 }

@@ -6,9 +6,8 @@ import { databaseBaseline } from './baselines/database-baseline.js';
 import { websocketBaseline } from './baselines/websocket-baseline.js';
 import { BenchEnvironment } from './bench-environment.js';
 import { BenchSystem } from './bench-system.js';
-import { Fixtures, RemoteFixtures } from './fixtures.js';
+import { directPairs, Fixtures, RemoteFixtures } from './fixtures.js';
 import { LoadPool } from './load/pool.js';
-import type { PairSpec } from './load/protocol.js';
 import { machineFacts } from './machine.js';
 import { parseOptions } from './options.js';
 import { type BenchResults, headlineOf, writeReport } from './report.js';
@@ -88,17 +87,7 @@ async function main(): Promise<void> {
     if (options.only.has('e2e')) {
       log('end to end');
       const people = await users(options.pairs * 2, 'pair');
-      const pairs: PairSpec[] = [];
-      for (let i = 0; i < options.pairs; i += 1) {
-        const sender = people[i * 2];
-        const receiver = people[i * 2 + 1];
-        if (!sender || !receiver) continue;
-        pairs.push({
-          senderToken: sender.token,
-          receiverToken: receiver.token,
-          conversationId: await conversation('direct', [sender, receiver]),
-        });
-      }
+      const pairs = await directPairs(people, (sender, receiver) => conversation('direct', [sender, receiver]));
       results.e2e = await endToEnd({
         pool,
         transport: 'chat',

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
 import { ChatClient } from '../support/chat-client.js';
 import { isolatedVhost, type PrivateDatabase, queueDepth, startPrivateDatabase } from '../support/private-services.js';
+import { recordScenario } from '../support/reliability.js';
 import { dlqReplay } from '../support/scripts.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { registerUser, type TestUser } from '../support/users.js';
@@ -86,16 +87,35 @@ describe('database outage', function () {
     );
     expect(new Set(pushed.map((f) => f.message.id)).size).to.equal(pushed.length);
     expect(pushed.map((f) => f.message.id).sort()).to.deep.equal([...acked].sort());
+    const storedIds = new Set(docs.map((doc) => doc._id));
+    return {
+      persisted: docs.length,
+      delivered: pushed.length,
+      lost: [...acked].filter((id) => !storedIds.has(id)).length,
+      duplicated: pushed.length - new Set(pushed.map((f) => f.message.id)).size,
+    };
   };
 
   it('shorter than the retry ladder: messages arrive late, none lost', async () => {
     await send(10, 'before');
+    const killedAt = Date.now();
     await database.kill();
     await send(20, 'during');
     await sleep(1_000);
     await database.restart();
-    await expectEverythingOnce();
+    const counts = await expectEverythingOnce();
+    const recoveryMs = Date.now() - killedAt;
     expect(await queueDepth(vhost.name, 'persister.dead')).to.equal(0);
+    recordScenario({
+      scenario: '2a. database outage shorter than the retry ladder',
+      load: '10 messages before, 20 during the outage',
+      fault:
+        'SIGKILL of the MongoDB-protocol server, restarted 1 s later (ladder 0.3 s, 0.6 s, 1.2 s); recovery counted from the kill',
+      acked: acked.size,
+      unavailable: 0,
+      ...counts,
+      recoveryMs,
+    });
   });
 
   it('longer than the ladder: dead-lettered, then dlq:replay restores every one exactly once', async () => {
@@ -119,6 +139,7 @@ describe('database outage', function () {
     expect(dry.stdout).to.match(/dry run: 15 dead messages scanned, 15 would be moved/);
     expect(await stored()).to.have.length(30);
 
+    const replayStartedAt = Date.now();
     const firstFive = await dlqReplay(['--limit', '5'], { AMQP_URL: vhost.amqpUrl, RETRY_DELAYS_MS: '300,600,1200' });
     expect(firstFive.code, firstFive.stderr).to.equal(0);
     expect(firstFive.stdout.match(/^moved /gm)).to.have.length(5);
@@ -134,7 +155,16 @@ describe('database outage', function () {
     expect(rest.code, rest.stderr).to.equal(0);
     expect(rest.stdout).to.match(/10 moved to chat\.inbound/);
 
-    await expectEverythingOnce();
+    const counts = await expectEverythingOnce();
+    recordScenario({
+      scenario: '2b. database outage longer than the retry ladder, then dlq:replay',
+      load: '15 messages during the outage',
+      fault: 'server down past the last rung: all 15 dead-lettered, replayed in two runs',
+      acked: acked.size,
+      unavailable: 0,
+      ...counts,
+      recoveryMs: Date.now() - replayStartedAt,
+    });
     await eventually(
       'dead-letter queue empty',
       async () => (await queueDepth(vhost.name, 'persister.dead')) === 0,

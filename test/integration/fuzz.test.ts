@@ -6,6 +6,7 @@ import type { AppProcess } from '../support/app-process.js';
 import { ChatClient } from '../support/chat-client.js';
 import { deeplyNested, hostileValue, mutatedRecord } from '../support/hostile-inputs.js';
 import { request } from '../support/http.js';
+import { recordHostileInput } from '../support/reliability.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { REDIS_PREFIX } from '../support/test-environment.js';
 import { registerUser, type TestUser } from '../support/users.js';
@@ -160,6 +161,14 @@ describe('hostile input (fast-check)', function () {
     // After a full GC the heap is back near where it started: nothing the inputs did is retained.
     const heapAfter = await heapAfterGc(edge());
     expect(heapAfter - heapBefore, `heap ${heapBefore} → ${heapAfter} bytes`).to.be.lessThan(8 * 2 ** 20);
+    recordHostileInput({
+      surface:
+        'WebSocket frames (mutated protocol frames, hostile JSON, deep nesting, oversize, binary, invalid UTF-8)',
+      inputs: WS_INPUTS,
+      answered,
+      closedByServer: closes,
+      heapDeltaBytes: heapAfter - heapBefore,
+    });
   });
 
   it(`answers ${HTTP_INPUTS} generated requests to every HTTP endpoint without a 5xx, in the error format`, async () => {
@@ -245,6 +254,7 @@ describe('hostile input (fast-check)', function () {
       seed: fc.nat(),
     });
     const bodies = endpoints.map((endpoint) => fc.sample(endpoint.body, { numRuns: 200 }));
+    let answered = 0;
 
     await fc.assert(
       fc.asyncProperty(input, async (sample) => {
@@ -266,6 +276,7 @@ describe('hostile input (fast-check)', function () {
         expect(res.status, `${endpoint.method} ${url} → ${res.status} ${res.text.slice(0, 200)}`).to.be.oneOf([
           200, 201, 204, 400, 401, 403, 404, 409, 413, 429,
         ]);
+        answered += 1;
         if (res.status >= 400) {
           expect(res.body?.error?.code, res.text.slice(0, 200)).to.be.oneOf(
             [...ERROR_CODES].filter((code) => code !== 'internal'),
@@ -279,6 +290,13 @@ describe('hostile input (fast-check)', function () {
       expect(app.output()).to.not.match(/request failed|Unhandled|uncaught/i);
     }
     expect(tried).to.be.at.least(WS_INPUTS + HTTP_INPUTS);
+    recordHostileInput({
+      surface: `HTTP: ${endpoints.length} endpoints of auth and the edge (mutated bodies, hostile queries, forged Bearer values, wrong content types)`,
+      inputs: HTTP_INPUTS,
+      answered,
+      closedByServer: 0,
+      heapDeltaBytes: null,
+    });
   });
 
   async function open(): Promise<WebSocket> {

@@ -4,7 +4,8 @@ import { MongoClient } from 'mongodb';
 import { type AppProcess, startApp } from '../support/app-process.js';
 import { ChatClient } from '../support/chat-client.js';
 import { get } from '../support/http.js';
-import { isolatedVhost } from '../support/private-services.js';
+import { dropDatabaseAndClose, isolatedVhost } from '../support/private-services.js';
+import { recordScenario } from '../support/reliability.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { MONGO_URL } from '../support/test-environment.js';
 import { registerUser, type TestUser } from '../support/users.js';
@@ -67,11 +68,7 @@ describe('offline notifications', function () {
     carolClient?.close();
     await notifier?.stop();
     await system?.stop();
-    await mongo
-      ?.db(dbName)
-      .dropDatabase()
-      .catch(() => undefined);
-    await mongo?.close();
+    await dropDatabaseAndClose(mongo, dbName);
     await vhost?.remove();
     await receiver.stop();
   });
@@ -164,11 +161,26 @@ describe('offline notifications', function () {
     await notifier.kill();
     await sleep(COLLAPSE_MS + 500);
     expect(forConversation(conversationId)).to.deep.equal([]);
+    const restartedAt = Date.now();
     notifier = await startApp('notifier', notifierEnv);
     const [notice] = await eventually('the notification after restart', () => someFor(conversationId), 20_000);
+    const recoveryMs = Date.now() - restartedAt;
     expect(notice?.json.messageIds).to.deep.equal(messageIds);
     await sleep(COLLAPSE_MS);
     expect(forConversation(conversationId)).to.have.length(1);
+    recordScenario({
+      scenario: '6. notifier SIGKILL with a job pending',
+      load: '2 messages to an offline member, one notification job delayed',
+      fault: 'SIGKILL of the notifier during the collapse window, restarted after it',
+      acked: messageIds.length,
+      unavailable: 0,
+      persisted: messageIds.length,
+      delivered: forConversation(conversationId).flatMap((r) => r.json.messageIds).length,
+      lost: messageIds.filter((id) => !forConversation(conversationId).some((r) => r.json.messageIds.includes(id)))
+        .length,
+      duplicated: forConversation(conversationId).length - 1,
+      recoveryMs,
+    });
   });
 
   it('shows the queue on the notifier port, and answers /healthz', async () => {

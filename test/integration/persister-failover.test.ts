@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
 import { ChatClient } from '../support/chat-client.js';
 import { activeConsumerOf, management } from '../support/management-api.js';
-import { isolatedVhost } from '../support/private-services.js';
+import { dropDatabaseAndClose, isolatedVhost } from '../support/private-services.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { MONGO_URL } from '../support/test-environment.js';
 import { registerUser } from '../support/users.js';
@@ -30,11 +30,7 @@ describe('two persisters and a persister crash mid-stream', function () {
 
   after(async () => {
     await system?.stop();
-    await mongo
-      ?.db(dbName)
-      .dropDatabase()
-      .catch(() => undefined);
-    await mongo?.close();
+    await dropDatabaseAndClose(mongo, dbName);
     await vhost?.remove();
   });
 

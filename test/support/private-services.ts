@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, servicesEnv } from '@chat/config';
+import type { MongoClient } from 'mongodb';
 import pg from 'pg';
 import { ensureFerretDbBinary, startFerretDb } from '../../scripts/src/services/ferretdb.js';
 import { startPrivateRabbitMq } from '../../scripts/src/services/rabbitmq.js';
@@ -171,4 +172,13 @@ export async function startPrivateRedisServer(): Promise<{
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Drops a test's own database on the shared server (if it got that far) and closes the client. */
+export async function dropDatabaseAndClose(mongo: MongoClient | undefined, dbName: string): Promise<void> {
+  await mongo
+    ?.db(dbName)
+    .dropDatabase()
+    .catch(() => undefined);
+  await mongo?.close();
 }
