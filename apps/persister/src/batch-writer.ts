@@ -1,6 +1,11 @@
 import { type ConfirmPublisher, EXCHANGES } from '@chat/broker';
-import type { ChatMessage, MessageCreatedEvent, MessagePersistedEvent } from '@chat/contracts';
-import type { ConversationRepository, MessageDocument, MessageRepository } from '@chat/storage';
+import type { MessageCreatedEvent, MessagePersistedEvent } from '@chat/contracts';
+import {
+  type ConversationRepository,
+  type MessageDocument,
+  type MessageRepository,
+  toChatMessage,
+} from '@chat/storage';
 import type { LastSeqFlusher } from './last-seq-flusher.js';
 import type { PersisterMetrics } from './persister-metrics.js';
 import type { SeqAllocator } from './seq-allocator.js';
@@ -156,18 +161,6 @@ export class BatchWriter {
       ),
     );
   }
-}
-
-export function toChatMessage(doc: MessageDocument): ChatMessage {
-  return {
-    id: doc._id,
-    conversationId: doc.conversationId,
-    seq: doc.seq,
-    senderId: doc.senderId,
-    body: doc.body,
-    clientMsgId: doc.clientMsgId,
-    createdAt: doc.createdAt.toISOString(),
-  };
 }
 
 function toDocument(event: MessageCreatedEvent, seq: number): MessageDocument {

@@ -6,7 +6,7 @@ import {
   type SessionConversation,
 } from '@chat/contracts';
 import type { ConversationDocument, ConversationRepository, MessageRepository, UserRepository } from '@chat/storage';
-import { directKeyOf } from '@chat/storage';
+import { directKeyOf, toChatMessage } from '@chat/storage';
 import { v7 as uuidv7 } from 'uuid';
 import { UNREAD_COUNT_CAP } from './limits.js';
 import type { CachedConversation, MembershipCache } from './membership-cache.js';
@@ -147,15 +147,7 @@ export class ConversationService {
   async history(userId: string, query: HistoryQuery): Promise<ChatMessage[]> {
     await this.requireMember(userId, query.conversationId);
     const documents = await this.#deps.messages.page(query);
-    return documents.map((doc) => ({
-      id: doc._id,
-      conversationId: doc.conversationId,
-      seq: doc.seq,
-      senderId: doc.senderId,
-      body: doc.body,
-      clientMsgId: doc.clientMsgId,
-      createdAt: doc.createdAt.toISOString(),
-    }));
+    return documents.map(toChatMessage);
   }
 
   async #afterMembershipChange(conversationId: string): Promise<Conversation> {

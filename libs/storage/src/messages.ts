@@ -1,8 +1,21 @@
-import { HISTORY_DEFAULT_LIMIT, type HistoryQuery } from '@chat/contracts';
+import { type ChatMessage, HISTORY_DEFAULT_LIMIT, type HistoryQuery } from '@chat/contracts';
 import { type Collection, MongoBulkWriteError } from 'mongodb';
 import type { MessageDocument } from './documents.js';
 import { findEach } from './find-each.js';
 import { batchOf } from './single-batch.js';
+
+/** A stored message as clients see it (history, pushes). */
+export function toChatMessage(doc: MessageDocument): ChatMessage {
+  return {
+    id: doc._id,
+    conversationId: doc.conversationId,
+    seq: doc.seq,
+    senderId: doc.senderId,
+    body: doc.body,
+    clientMsgId: doc.clientMsgId,
+    createdAt: doc.createdAt.toISOString(),
+  };
+}
 
 /** Documents per insert command (see `insertOrdered`). */
 const INSERT_CHUNK = 100;
