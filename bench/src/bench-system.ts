@@ -27,7 +27,12 @@ export class BenchSystem {
       ...edgeExtra,
     };
     await Promise.all([
-      this.#start('edge-1', 'ws-edge', { ...edge, NODE_ID: `bench-edge-1-${this.#env.runId}` }),
+      // The inspector (loopback, random port) lets the idle-connection scenario force a GC before reading memory.
+      this.#start('edge-1', 'ws-edge', {
+        ...edge,
+        NODE_ID: `bench-edge-1-${this.#env.runId}`,
+        NODE_OPTIONS: '--inspect=127.0.0.1:0',
+      }),
       this.#start('edge-2', 'ws-edge', { ...edge, NODE_ID: `bench-edge-2-${this.#env.runId}` }),
       this.startPersisters(),
       this.#start('presence', 'presence', {}),
@@ -52,6 +57,11 @@ export class BenchSystem {
     const app = this.apps.get(name);
     if (!app) throw new Error(`${name} is not running`);
     return app.url;
+  }
+
+  /** What the app printed so far. */
+  output(name: string): string {
+    return this.apps.get(name)?.output() ?? '';
   }
 
   pid(name: string): number {

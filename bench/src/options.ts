@@ -65,7 +65,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     workers: Number(values.workers ?? 2),
     ...(target ? { target } : {}),
     pairs: quick ? 20 : 50,
-    stepRates: rates ?? (quick ? [200, 800] : [250, 500, 1_000, 1_500, 2_000, 3_000, 4_000, 6_000]),
+    stepRates: rates ?? (quick ? [200, 800] : [125, 250, 500, 1_000, 1_500, 2_000, 3_000, 4_000, 6_000]),
     stepMs: Number(process.env.BENCH_STEP_MS ?? (quick ? 2_500 : 6_000)),
     fanoutMembers: 200,
     fanoutMessages: quick ? 20 : 100,

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { forceGc } from '@chat/scripts/inspector';
 import { ensureServices } from '@chat/scripts/services/ensure-services';
 import { brokerBaseline } from './baselines/broker-baseline.js';
 import { startChildServer } from './baselines/child-server.js';
@@ -167,6 +168,7 @@ async function main(): Promise<void> {
         tokens: users.map((u) => u.token),
         idleWindowMs: options.quick ? 3_000 : 15_000,
         pingIntervalMs: BENCH_PING_INTERVAL_MS,
+        forceGc: () => forceGc(system.output('edge-1')),
         log,
       });
     }

@@ -2,6 +2,7 @@ import { ERROR_CODES } from '@chat/contracts';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import WebSocket from 'ws';
+import { forceGc } from '../../scripts/src/inspector.js';
 import type { AppProcess } from '../support/app-process.js';
 import { ChatClient } from '../support/chat-client.js';
 import { deeplyNested, hostileValue, mutatedRecord } from '../support/hostile-inputs.js';
@@ -362,28 +363,8 @@ async function heapUsed(url: string): Promise<number> {
   );
 }
 
-/**
- * Forces a full garbage collection in the app through its inspector (started with `--inspect` on
- * loopback), then reads its heap from `/metrics`.
- */
+/** The app's heap after a full GC (forced through its inspector, on loopback). */
 async function heapAfterGc(app: AppProcess): Promise<number> {
-  const debuggerUrl = /Debugger listening on (ws:\/\/\S+)/.exec(app.output())?.[1];
-  if (!debuggerUrl) throw new Error('the app was not started with --inspect');
-  const inspector = new WebSocket(debuggerUrl);
-  await new Promise((resolve, reject) => {
-    inspector.once('open', resolve);
-    inspector.once('error', reject);
-  });
-  for (let id = 1; id <= 2; id += 1) {
-    await new Promise<void>((resolve) => {
-      inspector.on('message', function answered(data) {
-        if (JSON.parse(data.toString()).id !== id) return;
-        inspector.off('message', answered);
-        resolve();
-      });
-      inspector.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
-    });
-  }
-  inspector.close();
+  await forceGc(app.output());
   return heapUsed(app.url);
 }

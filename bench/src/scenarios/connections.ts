@@ -11,7 +11,7 @@ export interface ConnectionsReport {
   rssBeforeMiB: number;
   rssAfterMiB: number;
   rssPerConnectionKiB: number;
-  /** V8 heap in use per connection (from the edge's own metrics): what the sessions hold, without GC slack. */
+  /** V8 heap in use per connection after a full GC (from the edge's own metrics): what the sessions hold. */
   heapPerConnectionKiB: number;
   idleCpuPercent: number;
   pingIntervalMs: number;
@@ -45,9 +45,12 @@ export async function idleConnections(options: {
   tokens: string[];
   idleWindowMs: number;
   pingIntervalMs: number;
+  /** A full GC in the edge before each reading, so heap and RSS are not GC timing. */
+  forceGc: () => Promise<void>;
   log: (line: string) => void;
 }): Promise<ConnectionsReport> {
   await sleep(2_000);
+  await options.forceGc();
   const rssBefore = rssOf(options.edgePid);
   const heapBefore = await heapUsed(options.edgeUrl);
   const parts = split(options.tokens, options.pool.size);
@@ -65,6 +68,7 @@ export async function idleConnections(options: {
   const cpuStart = cpuSecondsOf(options.edgePid);
   await sleep(options.idleWindowMs);
   const cpuUsed = cpuSecondsOf(options.edgePid) - cpuStart;
+  await options.forceGc();
   const rssAfter = rssOf(options.edgePid);
   const heapAfter = await heapUsed(options.edgeUrl);
   await options.pool.each(() => ({ kind: 'close' }));
