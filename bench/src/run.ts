@@ -26,7 +26,8 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const started = performance.now();
-  await ensureServices(process.env, (line) => log(`[services] ${line}`));
+  // What this run starts (FerretDB, when nothing serves MongoDB) it stops again at the end.
+  const services = await ensureServices(process.env, (line) => log(`[services] ${line}`));
   const env = new BenchEnvironment();
   await env.create();
   const system = new BenchSystem(env);
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
       await system.stop();
       await fixtures.close();
       await env.destroy();
+      await services.stop();
     })();
     return cleaning;
   };

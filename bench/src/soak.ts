@@ -40,7 +40,8 @@ async function main(): Promise<number> {
   const rate = Number(values.rate);
   const log = (line: string) => process.stdout.write(`${line}\n`);
 
-  await ensureServices(process.env, (line) => log(`[services] ${line}`));
+  // What this run starts (FerretDB, when nothing serves MongoDB) it stops again at the end.
+  const services = await ensureServices(process.env, (line) => log(`[services] ${line}`));
   const env = new BenchEnvironment();
   await env.create();
   const system = new BenchSystem(env);
@@ -51,6 +52,7 @@ async function main(): Promise<number> {
     await system.stop();
     await fixtures.close();
     await env.destroy();
+    await services.stop();
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
