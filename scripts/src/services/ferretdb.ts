@@ -40,6 +40,7 @@ export async function ensureFerretDbBinary(log: (line: string) => void): Promise
     const source = await downloadModule(go, version);
     if ('error' in source) {
       refusals.push(`${version}: ${source.error}`);
+      log(`the Go module proxy did not serve FerretDB ${version}; trying the next version of the line`);
       continue;
     }
     log(`building FerretDB ${version} (once; cached in ${TOOL_CACHE_DIR})`);
