@@ -1,14 +1,11 @@
 import { join, resolve } from 'node:path';
 import { forceGc } from '@chat/scripts/inspector';
-import { ensureServices } from '@chat/scripts/services/ensure-services';
 import { brokerBaseline } from './baselines/broker-baseline.js';
 import { startChildServer } from './baselines/child-server.js';
 import { databaseBaseline } from './baselines/database-baseline.js';
 import { websocketBaseline } from './baselines/websocket-baseline.js';
-import { BenchEnvironment } from './bench-environment.js';
-import { BenchSystem } from './bench-system.js';
-import { directPairs, Fixtures, RemoteFixtures } from './fixtures.js';
-import { LoadPool } from './load/pool.js';
+import { openBenchSession } from './bench-session.js';
+import { directPairs, RemoteFixtures } from './fixtures.js';
 import { machineFacts } from './machine.js';
 import { parseOptions } from './options.js';
 import { type BenchResults, headlineOf, writeReport } from './report.js';
@@ -26,31 +23,7 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const started = performance.now();
-  // What this run starts (FerretDB, when nothing serves MongoDB) it stops again at the end.
-  const services = await ensureServices(process.env, (line) => log(`[services] ${line}`));
-  const env = new BenchEnvironment();
-  await env.create();
-  const system = new BenchSystem(env);
-  const fixtures = new Fixtures(env);
-  const pool = new LoadPool(options.workers);
-  let cleaning: Promise<void> | undefined;
-  const cleanUp = () => {
-    cleaning ??= (async () => {
-      await pool.close();
-      await system.stop();
-      await fixtures.close();
-      await env.destroy();
-      await services.stop();
-    })();
-    return cleaning;
-  };
-  // Ctrl-C mid-run still stops the apps and drops the run's vhost, database and keys.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      log(`${signal}: stopping the system`);
-      void cleanUp().finally(() => process.exit(130));
-    });
-  }
+  const { env, system, fixtures, pool, cleanUp } = await openBenchSession(options.workers, log);
   const results: BenchResults = {
     runId: env.runId,
     startedAt: new Date().toISOString(),

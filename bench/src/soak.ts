@@ -1,11 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureServices } from '@chat/scripts/services/ensure-services';
-import { BenchEnvironment } from './bench-environment.js';
-import { BenchSystem } from './bench-system.js';
-import { directPairs, Fixtures } from './fixtures.js';
-import { LoadPool, split } from './load/pool.js';
+import { processMetrics } from '@chat/scripts/process-metrics';
+import { openBenchSession } from './bench-session.js';
+import { directPairs } from './fixtures.js';
+import { split } from './load/pool.js';
 import type { StepResult } from './load/protocol.js';
 import { machineFacts } from './machine.js';
 import { round, summarize } from './stats.js';
@@ -40,23 +39,7 @@ async function main(): Promise<number> {
   const rate = Number(values.rate);
   const log = (line: string) => process.stdout.write(`${line}\n`);
 
-  // What this run starts (FerretDB, when nothing serves MongoDB) it stops again at the end.
-  const services = await ensureServices(process.env, (line) => log(`[services] ${line}`));
-  const env = new BenchEnvironment();
-  await env.create();
-  const system = new BenchSystem(env);
-  const fixtures = new Fixtures(env);
-  const pool = new LoadPool(2);
-  const cleanUp = async () => {
-    await pool.close();
-    await system.stop();
-    await fixtures.close();
-    await env.destroy();
-    await services.stop();
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
-  }
+  const { env, system, fixtures, pool, cleanUp } = await openBenchSession(2, log);
   const samples: Sample[] = [];
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -146,16 +129,12 @@ async function main(): Promise<number> {
   }
 }
 
-/** RSS and event-loop lag p99 from an app's /metrics (prom-client's process metrics). */
+/** RSS and event-loop lag p99 of an app, from its /metrics. */
 async function processFigures(url: string): Promise<{ rssMiB: number; lagP99Ms: number }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const value = (name: string) => {
-    const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
-    return Number(line?.slice(line.lastIndexOf(' ') + 1) ?? Number.NaN);
-  };
+  const metrics = await processMetrics(url);
   return {
-    rssMiB: round(value('process_resident_memory_bytes') / 2 ** 20, 1),
-    lagP99Ms: round(value('nodejs_eventloop_lag_p99_seconds') * 1000, 1),
+    rssMiB: round(metrics.residentBytes / 2 ** 20, 1),
+    lagP99Ms: round(metrics.eventLoopLagP99Seconds * 1000, 1),
   };
 }
 

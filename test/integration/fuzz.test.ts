@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { forceGc } from '../../scripts/src/inspector.js';
+import { processMetrics } from '../../scripts/src/process-metrics.js';
 import type { AppProcess } from '../support/app-process.js';
 import { ChatClient } from '../support/chat-client.js';
 import { deeplyNested, hostileValue, mutatedRecord } from '../support/hostile-inputs.js';
@@ -352,19 +353,8 @@ function exchange(ws: WebSocket, input: { text: string; binary: boolean; raw?: B
   });
 }
 
-async function heapUsed(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(
-    text
-      .split('\n')
-      .find((l) => l.startsWith('nodejs_heap_size_used_bytes'))
-      ?.split(' ')
-      .at(-1) ?? 0,
-  );
-}
-
 /** The app's heap after a full GC (forced through its inspector, on loopback). */
 async function heapAfterGc(app: AppProcess): Promise<number> {
   await forceGc(app.output());
-  return heapUsed(app.url);
+  return (await processMetrics(app.url)).heapUsedBytes;
 }

@@ -100,12 +100,7 @@ runApp('notifier', async () => {
     checks: [
       { name: 'mongodb', check: () => mongo.ping() },
       { name: 'redis', check: async () => void (await redis.ping()) },
-      {
-        name: 'rabbitmq',
-        check: async () => {
-          if (!broker.connected) throw new Error('not connected');
-        },
-      },
+      { name: 'rabbitmq', check: () => broker.assertConnected() },
     ],
     mount: (app) => app.use('/queues', board.getRouter()),
   });

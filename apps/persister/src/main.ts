@@ -69,12 +69,7 @@ runApp('persister', async () => {
     metrics: registry,
     checks: [
       { name: 'mongodb', check: () => mongo.ping() },
-      {
-        name: 'rabbitmq',
-        check: async () => {
-          if (!broker.connected) throw new Error('not connected');
-        },
-      },
+      { name: 'rabbitmq', check: () => broker.assertConnected() },
     ],
   });
   logger.info({ shards: shards.length, prefetch: config.prefetch, batchMax: config.batchMax }, 'persister consuming');

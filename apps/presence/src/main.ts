@@ -69,12 +69,7 @@ runApp('presence', async () => {
     metrics: registry,
     checks: [
       { name: 'redis', check: async () => void (await redis.ping()) },
-      {
-        name: 'rabbitmq',
-        check: async () => {
-          if (!broker.connected) throw new Error('not connected');
-        },
-      },
+      { name: 'rabbitmq', check: () => broker.assertConnected() },
     ],
   });
   logger.info(

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processMetrics } from '@chat/scripts/process-metrics';
 import { type LoadPool, split } from '../load/pool.js';
 import type { IdleResult } from '../load/protocol.js';
 import { round } from '../stats.js';
@@ -52,7 +53,7 @@ export async function idleConnections(options: {
   await sleep(2_000);
   await options.forceGc();
   const rssBefore = rssOf(options.edgePid);
-  const heapBefore = await heapUsed(options.edgeUrl);
+  const heapBefore = (await processMetrics(options.edgeUrl)).heapUsedBytes;
   const parts = split(options.tokens, options.pool.size);
   const results = await options.pool.each<IdleResult>((index) => ({
     kind: 'setup-idle',
@@ -70,7 +71,7 @@ export async function idleConnections(options: {
   const cpuUsed = cpuSecondsOf(options.edgePid) - cpuStart;
   await options.forceGc();
   const rssAfter = rssOf(options.edgePid);
-  const heapAfter = await heapUsed(options.edgeUrl);
+  const heapAfter = (await processMetrics(options.edgeUrl)).heapUsedBytes;
   await options.pool.each(() => ({ kind: 'close' }));
   const report: ConnectionsReport = {
     connections: connected,
@@ -87,11 +88,4 @@ export async function idleConnections(options: {
     `  ${connected} idle connections: ${report.connectPerS}/s to connect, ${report.rssPerConnectionKiB} KiB RSS each (${report.heapPerConnectionKiB} KiB heap), ${report.idleCpuPercent}% CPU idle`,
   );
   return report;
-}
-
-/** The edge's V8 heap in use, from its /metrics. */
-async function heapUsed(edgeUrl: string): Promise<number> {
-  const text = await (await fetch(`${edgeUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('nodejs_heap_size_used_bytes'));
-  return Number(line?.split(' ').at(-1) ?? 0);
 }

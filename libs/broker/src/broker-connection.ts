@@ -75,6 +75,11 @@ export class BrokerConnection {
     return this.#current !== undefined;
   }
 
+  /** A readiness check (`/readyz`): fails while the connection is down; it recovers by itself. */
+  async assertConnected(): Promise<void> {
+    if (!this.connected) throw new Error('not connected');
+  }
+
   /** Adds an owner; it attaches now if connected, and after every reconnect. */
   async register(owner: ChannelOwner): Promise<void> {
     this.#owners.add(owner);
