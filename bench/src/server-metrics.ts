@@ -34,8 +34,8 @@ export function serverSideOf(before: MetricSums, after: MetricSums) {
       deliveries ? (delta('chat_edge_delivery_latency_seconds_sum') / deliveries) * 1000 : 0,
       1,
     ),
-    retries: delta('chat_persister_retries_total'),
-    deadLettered: delta('chat_persister_dead_lettered_total'),
+    retries: delta('chat_persister_events_retried_total'),
+    deadLettered: delta('chat_persister_events_poison_total'),
     meanPhaseMs: Object.fromEntries(
       ['seq', 'insert', 'last_seq', 'announce'].map((phase) => {
         const count = delta(`chat_persister_phase_seconds_count:${phase}`);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { BrokerConnection, ConfirmPublisher, topologyOf } from '@chat/broker';
+import { BrokerConnection, ConfirmPublisher, deadQueue, EXCHANGES } from '@chat/broker';
 import { dlqReplayEnv, loadConfig } from '@chat/config';
 import { createLogger } from '@chat/logger';
 import amqp from 'amqplib';
@@ -37,7 +37,8 @@ async function main(): Promise<number> {
     url: config.broker.url,
     connectionName: 'dlq-replay',
     logger,
-    topology: topologyOf(config.broker),
+    // It reads persister.dead and publishes to chat.inbound: it needs neither the shard count nor the ladder.
+    topology: { exchanges: [EXCHANGES.inbound], queues: [deadQueue] },
     initialMaxRetries: 2,
   });
   const publisher = new ConfirmPublisher(connection, logger);

@@ -31,9 +31,7 @@ describe('configuration', () => {
   });
 
   it('parses the retry ladder and rejects a malformed one', () => {
-    expect(loadConfig(persisterEnv, { RETRY_DELAYS_MS: '100, 200,300' }).broker.retryDelaysMs).to.deep.equal([
-      100, 200, 300,
-    ]);
+    expect(loadConfig(persisterEnv, { RETRY_DELAYS_MS: '100, 200,300' }).retryDelaysMs).to.deep.equal([100, 200, 300]);
     expect(() => loadConfig(persisterEnv, { RETRY_DELAYS_MS: '100,-1' })).to.throw(ConfigError, /RETRY_DELAYS_MS/);
   });
 

@@ -1,6 +1,17 @@
-import { durationLabel, EXCHANGES, HEADERS, QUEUES, topologyOf } from '@chat/broker';
+import {
+  deadQueue,
+  declareTopology,
+  durationLabel,
+  EXCHANGES,
+  HEADERS,
+  nextStep,
+  notifierQueue,
+  QUEUES,
+  retryQueue,
+  shardQueue,
+} from '@chat/broker';
+import type { Channel } from 'amqplib';
 import { expect } from 'chai';
-import { nextStep } from '../../apps/persister/src/retry-ladder.js';
 import { SeqAllocator } from '../../apps/persister/src/seq-allocator.js';
 import { messageIdOf } from '../../apps/ws-edge/src/message-intake.js';
 import { TokenBucket } from '../../apps/ws-edge/src/token-bucket.js';
@@ -75,13 +86,32 @@ describe('pipeline logic', () => {
   });
 
   describe('topology', () => {
-    const topology = topologyOf({ inboundShards: 4, retryDelaysMs: [1_000, 120_000, 1_500] });
+    /** A channel that records what is declared, in order. */
+    function recordingChannel(): { channel: Channel; calls: string[] } {
+      const calls: string[] = [];
+      const record =
+        (name: string) =>
+        async (...args: unknown[]) => {
+          calls.push(`${name} ${JSON.stringify(args)}`);
+          return {};
+        };
+      const channel = {
+        assertExchange: record('assertExchange'),
+        bindExchange: record('bindExchange'),
+        assertQueue: record('assertQueue'),
+        bindQueue: record('bindQueue'),
+        unbindQueue: record('unbindQueue'),
+      } as unknown as Channel;
+      return { channel, calls };
+    }
 
-    it('hashes chat.inbound on the conversation-id header onto quorum shards with one active consumer', () => {
-      const inbound = topology.exchanges.find((e) => e.name === EXCHANGES.inbound);
-      expect(inbound).to.deep.include({ type: 'x-consistent-hash' });
-      expect(inbound?.options.arguments).to.deep.equal({ 'hash-header': HEADERS.conversationId });
-      const shards = topology.queues.filter((q) => q.name.startsWith('persister.messages.'));
+    it('hashes chat.inbound on the conversation-id header onto quorum shards with one active consumer', async () => {
+      const { channel, calls } = recordingChannel();
+      await declareTopology(channel, { exchanges: [EXCHANGES.inbound], queues: [0, 1, 2, 3].map(shardQueue) });
+      expect(calls[0]).to.equal(
+        `assertExchange ${JSON.stringify([EXCHANGES.inbound, 'x-consistent-hash', { durable: true, arguments: { 'hash-header': HEADERS.conversationId } }])}`,
+      );
+      const shards = [0, 1, 2, 3].map(shardQueue);
       expect(shards.map((q) => q.name)).to.deep.equal([0, 1, 2, 3].map(QUEUES.shard));
       for (const shard of shards) {
         expect(shard.options.arguments).to.include({ 'x-queue-type': 'quorum', 'x-single-active-consumer': true });
@@ -90,7 +120,7 @@ describe('pipeline logic', () => {
     });
 
     it('sends each retry queue back to chat.inbound after its delay, at least once', () => {
-      const retries = topology.queues.filter((q) => q.name.startsWith('persister.retry.'));
+      const retries = [1_000, 120_000, 1_500].map(retryQueue);
       expect(retries.map((q) => q.name)).to.deep.equal([
         'persister.retry.1s',
         'persister.retry.2m',
@@ -103,13 +133,27 @@ describe('pipeline logic', () => {
       });
     });
 
-    it('binds the notifier to the fanout and the dead-letter queue to chat.dead', () => {
-      const byName = new Map(topology.queues.map((q) => [q.name, q]));
-      expect(byName.get(QUEUES.notifierDeliveries)?.bindings).to.deep.equal([
-        { exchange: EXCHANGES.deliveries, routingKey: '' },
-      ]);
-      expect(byName.get(QUEUES.dead)?.bindings).to.deep.equal([{ exchange: EXCHANGES.dead, routingKey: '' }]);
+    it('binds the notifier to persisted messages only, and the dead-letter queue to chat.dead', () => {
+      expect(notifierQueue.bindings).to.deep.equal([{ exchange: EXCHANGES.events, routingKey: 'message.persisted' }]);
+      expect(deadQueue.bindings).to.deep.equal([{ exchange: EXCHANGES.dead, routingKey: '' }]);
       expect(durationLabel(30_000)).to.equal('30s');
+    });
+
+    it('declares chat.events forwarding into chat.deliveries before binding the notifier, and drops its old fanout binding', async () => {
+      const { channel, calls } = recordingChannel();
+      await declareTopology(channel, { exchanges: [], queues: [notifierQueue] });
+      const verbs = calls.map((call) => call.split(' ')[0]);
+      expect(verbs).to.deep.equal([
+        'assertExchange',
+        'assertExchange',
+        'bindExchange',
+        'assertQueue',
+        'bindQueue',
+        'unbindQueue',
+      ]);
+      expect(calls[0]).to.contain(EXCHANGES.deliveries);
+      expect(calls[2]).to.equal(`bindExchange ${JSON.stringify([EXCHANGES.deliveries, EXCHANGES.events, '#'])}`);
+      expect(calls[5]).to.equal(`unbindQueue ${JSON.stringify([QUEUES.notifierDeliveries, EXCHANGES.deliveries, ''])}`);
     });
   });
 });

@@ -1,11 +1,18 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { BrokerConnection, QUEUES, QueueConsumer, topologyOf } from '@chat/broker';
+import { BrokerConnection, EVENTS, EventWorker, EXCHANGES, notifierQueue, QUEUES } from '@chat/broker';
 import { loadConfig, notifierEnv } from '@chat/config';
 import { createLogger } from '@chat/logger';
 import { PresenceStore } from '@chat/presence-store';
-import { closeServer, connectTo, createMetricsRegistry, runApp, startOpsServer } from '@chat/runtime';
+import {
+  closeServer,
+  connectTo,
+  createMetricsRegistry,
+  eventWorkerCounters,
+  runApp,
+  startOpsServer,
+} from '@chat/runtime';
 import { ConversationRepository, connectMongo, MessageRepository, NotificationRepository } from '@chat/storage';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -71,7 +78,7 @@ runApp('notifier', async () => {
       url: config.broker.url,
       connectionName: `notifier :${config.http.port}`,
       logger,
-      topology: topologyOf(config.broker),
+      topology: { exchanges: [EXCHANGES.events], queues: [notifierQueue] },
     }),
   );
   const scheduler = new NotificationScheduler(
@@ -82,13 +89,22 @@ runApp('notifier', async () => {
     logger,
     metrics,
   );
-  const consumer = new QueueConsumer(
-    broker,
-    logger,
-    { queue: QUEUES.notifierDeliveries, prefetch: DELIVERY_PREFETCH, name: QUEUES.notifierDeliveries },
-    (delivery) => void scheduler.handle(delivery),
-  );
-  await broker.register(consumer);
+  const deliveries = new EventWorker(broker, logger, {
+    name: QUEUES.notifierDeliveries,
+    queue: QUEUES.notifierDeliveries,
+    prefetch: DELIVERY_PREFETCH,
+    // The queue is bound to message.persisted only.
+    schema: EVENTS.messagePersisted.schema,
+    handle: (event) => scheduler.handle(event),
+    ordering: { kind: 'concurrent', limit: DELIVERY_PREFETCH },
+    // Redis is unreachable: the message waits in the queue and is scheduled later.
+    retry: { kind: 'requeue', delayMs: 1_000 },
+    // A notification is a courtesy on top of a stored, delivered message: an event that can
+    // never be read is counted and logged, not kept (chat.dead holds what the persister could not store).
+    poison: { kind: 'drop' },
+    counters: eventWorkerCounters(registry, 'notifier'),
+  });
+  await broker.register(deliveries.consumer);
 
   const board = new ExpressAdapter();
   board.setBasePath('/queues');
@@ -112,7 +128,7 @@ runApp('notifier', async () => {
   return {
     logger,
     async stop() {
-      await consumer.stop();
+      await deliveries.stop();
       // Finish the jobs in hand if they finish soon; otherwise they return to the queue (stalled → retried).
       const closed = worker.close();
       const timedOut = await Promise.race([

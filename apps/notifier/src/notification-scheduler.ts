@@ -1,5 +1,4 @@
-import type { Delivery } from '@chat/broker';
-import { deliveryEvent } from '@chat/contracts';
+import type { MessagePersistedEvent } from '@chat/contracts';
 import type { Logger } from '@chat/logger';
 import type { PresenceStore } from '@chat/presence-store';
 import type { Queue } from 'bullmq';
@@ -52,48 +51,29 @@ export class NotificationScheduler {
     this.#metrics = metrics;
   }
 
-  async handle(delivery: Delivery): Promise<void> {
-    let parsed: ReturnType<typeof deliveryEvent.safeParse>;
-    try {
-      parsed = deliveryEvent.safeParse(JSON.parse(delivery.message.content.toString('utf8')));
-    } catch {
-      delivery.ack();
-      return;
+  /** Schedules the notifications of one persisted message; throws when Redis is unreachable (its worker requeues it). */
+  async handle({ message, members }: MessagePersistedEvent): Promise<void> {
+    const recipients = members.filter((userId) => userId !== message.senderId);
+    const online = await this.#presence.withSessions(recipients);
+    const offline = recipients.filter((userId) => !online.has(userId));
+    for (const userId of offline) {
+      await this.#pending.add(userId, message.conversationId, message.id);
+      await this.#queue.add(
+        'notify',
+        { userId, conversationId: message.conversationId },
+        {
+          delay: this.#options.collapseMs,
+          deduplication: { id: collapseKeyOf(userId, message.conversationId), ttl: this.#options.collapseMs },
+          attempts: this.#options.attempts,
+          backoff: { type: 'exponential', delay: this.#options.backoffMs },
+          removeOnComplete: { age: 24 * 3600, count: 10_000 },
+          removeOnFail: { age: 7 * 24 * 3600 },
+        },
+      );
     }
-    if (!parsed.success || parsed.data.type !== 'message.persisted') {
-      delivery.ack();
-      return;
-    }
-    const { message, members } = parsed.data;
-    try {
-      const recipients = members.filter((userId) => userId !== message.senderId);
-      const online = await this.#presence.withSessions(recipients);
-      const offline = recipients.filter((userId) => !online.has(userId));
-      for (const userId of offline) {
-        await this.#pending.add(userId, message.conversationId, message.id);
-        await this.#queue.add(
-          'notify',
-          { userId, conversationId: message.conversationId },
-          {
-            delay: this.#options.collapseMs,
-            deduplication: { id: collapseKeyOf(userId, message.conversationId), ttl: this.#options.collapseMs },
-            attempts: this.#options.attempts,
-            backoff: { type: 'exponential', delay: this.#options.backoffMs },
-            removeOnComplete: { age: 24 * 3600, count: 10_000 },
-            removeOnFail: { age: 7 * 24 * 3600 },
-          },
-        );
-      }
-      this.#metrics.scheduled.inc(offline.length);
-      if (offline.length > 0) {
-        this.#logger.debug({ messageId: message.id, offline: offline.length }, 'notifications scheduled');
-      }
-      delivery.ack();
-    } catch (error) {
-      // Redis is unreachable: the message goes back to the queue and is scheduled later.
-      this.#logger.warn({ err: error, messageId: message.id }, 'could not schedule notifications; requeued');
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      delivery.nack(true);
+    this.#metrics.scheduled.inc(offline.length);
+    if (offline.length > 0) {
+      this.#logger.debug({ messageId: message.id, offline: offline.length }, 'notifications scheduled');
     }
   }
 }

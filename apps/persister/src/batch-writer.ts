@@ -1,4 +1,4 @@
-import { type ConfirmPublisher, EXCHANGES } from '@chat/broker';
+import { EVENTS, type EventPublisher } from '@chat/broker';
 import type { MessageCreatedEvent, MessagePersistedEvent } from '@chat/contracts';
 import {
   type ConversationRepository,
@@ -26,7 +26,7 @@ export interface BatchWriterDependencies {
   messages: MessageRepository;
   conversations: ConversationRepository;
   seqs: SeqAllocator;
-  publisher: ConfirmPublisher;
+  publisher: EventPublisher;
   lastSeqs: LastSeqFlusher;
   metrics: PersisterMetrics;
 }
@@ -87,7 +87,16 @@ export class BatchWriter {
         for (const doc of rest) failed.set(doc._id, describe(result.stopped.error));
         break;
       }
-      const stored = await messages.findById(stuck._id);
+      let stored: MessageDocument | null;
+      try {
+        stored = await messages.findById(stuck._id);
+      } catch (error) {
+        // The database failed while telling a duplicate from a seq conflict: like any database
+        // failure, what is not written goes to the retry ladder (never a rejected batch).
+        seqs.forget(rest.map((doc) => doc.conversationId));
+        for (const doc of rest) failed.set(doc._id, describe(error));
+        break;
+      }
       if (stored) {
         persisted.push(stored);
         pending = rest
@@ -152,11 +161,7 @@ export class BatchWriter {
             message: toChatMessage(doc),
             members: [...(members.get(doc.conversationId) ?? [])],
           };
-          return this.#deps.publisher.publish(EXCHANGES.deliveries, '', Buffer.from(JSON.stringify(event)), {
-            messageId: `persisted-${doc._id}`,
-            contentType: 'application/json',
-            type: event.type,
-          });
+          return this.#deps.publisher.publish(EVENTS.messagePersisted, event);
         }),
       ),
     );

@@ -1,67 +1,118 @@
-import { BrokerConnection, ConfirmPublisher, QUEUES, QueueConsumer, topologyOf } from '@chat/broker';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  BrokerConnection,
+  ConfirmPublisher,
+  DeadLetters,
+  deadQueue,
+  EVENTS,
+  EventPublisher,
+  EventWorker,
+  EXCHANGES,
+  HEADERS,
+  QUEUES,
+  retryQueue,
+  shardQueue,
+} from '@chat/broker';
 import { loadConfig, persisterEnv } from '@chat/config';
 import { createLogger } from '@chat/logger';
-import { closeServer, connectTo, createMetricsRegistry, runApp, startOpsServer } from '@chat/runtime';
+import {
+  closeServer,
+  connectTo,
+  createMetricsRegistry,
+  eventWorkerCounters,
+  runApp,
+  startOpsServer,
+} from '@chat/runtime';
 import { ConversationRepository, connectMongo, MessageRepository } from '@chat/storage';
+import { Redis } from 'ioredis';
 import { BatchWriter } from './batch-writer.js';
 import { InboundBatcher } from './inbound-batcher.js';
 import { LastSeqFlusher } from './last-seq-flusher.js';
 import { persisterMetrics } from './persister-metrics.js';
-import { RetryLadder } from './retry-ladder.js';
 import { SeqAllocator } from './seq-allocator.js';
+import { PersisterRoster, ShardBalancer } from './shard-balancer.js';
+import { assertNoForeignShards } from './shard-count-guard.js';
 
 runApp('persister', async () => {
   const config = loadConfig(persisterEnv);
   const logger = createLogger({ app: 'persister', level: config.logLevel, base: { port: config.http.port } });
   const registry = createMetricsRegistry('persister', String(config.http.port));
   const metrics = persisterMetrics(registry);
+  // Who this process is, in the roster and in consumer tags: a restart is a new persister.
+  const instanceId = `${hostname()}-${config.http.port}-${randomBytes(3).toString('hex')}`;
 
   const mongo = await connectTo('MongoDB', config.mongo.url, () =>
     connectMongo({ ...config.mongo, appName: 'chat-persister' }),
   );
+  const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await connectTo('Redis', config.redis.url, () => redis.connect());
   const broker = await connectTo('RabbitMQ', config.broker.url, () =>
     BrokerConnection.connect({
       url: config.broker.url,
       connectionName: `persister :${config.http.port}`,
       logger,
-      topology: topologyOf(config.broker),
+      topology: {
+        exchanges: [EXCHANGES.inbound, EXCHANGES.events, EXCHANGES.dead],
+        queues: [
+          ...Array.from({ length: config.inboundShards }, (_, shard) => shardQueue(shard)),
+          ...config.retryDelaysMs.map(retryQueue),
+          deadQueue,
+        ],
+      },
     }),
   );
-  const publisher = new ConfirmPublisher(broker, logger);
-  await broker.register(publisher);
+  await assertNoForeignShards(broker, config.inboundShards);
+  const confirmPublisher = new ConfirmPublisher(broker, logger);
+  await broker.register(confirmPublisher);
+  const publisher = new EventPublisher(confirmPublisher);
+  const deadLetters = new DeadLetters(confirmPublisher);
 
   const messages = new MessageRepository(mongo.collections.messages);
   const seqs = new SeqAllocator((conversationId) => messages.lastSeqOf(conversationId));
   const conversations = new ConversationRepository(mongo.collections.conversations, mongo.collections.memberships);
   const lastSeqs = new LastSeqFlusher(conversations);
   const writer = new BatchWriter({ messages, conversations, seqs, publisher, lastSeqs, metrics });
-  const ladder = new RetryLadder(publisher, config.broker.retryDelaysMs);
-  const batcher = new InboundBatcher(writer, ladder, logger, {
+  const batcher = new InboundBatcher(writer, logger, {
     batchMax: config.batchMax,
     batchWaitMs: config.batchWaitMs,
     metrics,
   });
-  // One consumer per shard; single active consumer gives each shard to one persister at a time.
-  const shards = Array.from({ length: config.broker.inboundShards }, (_, shard) => {
+  const counters = eventWorkerCounters(registry, 'persister');
+  let balancer: ShardBalancer | undefined;
+  // One worker per shard; single active consumer gives each shard to one persister at a time.
+  const shards = Array.from({ length: config.inboundShards }, (_, shard) => {
     const queue = QUEUES.shard(shard);
-    return new QueueConsumer(
-      broker,
-      logger,
-      {
-        queue,
-        prefetch: config.prefetch,
-        name: queue,
-        // (Re)gaining a shard: another persister may have written it meanwhile, and what this
-        // process held of it before is being redelivered.
-        onAttached: () => {
-          seqs.clear();
-          batcher.dropQueue(queue);
-        },
+    return new EventWorker(broker, logger, {
+      name: queue,
+      queue,
+      prefetch: config.prefetch,
+      schema: EVENTS.messageCreated.schema,
+      inspect: (event, delivery) =>
+        delivery.message.properties.headers?.[HEADERS.conversationId] === event.conversationId
+          ? undefined
+          : 'conversation-id header does not match the message',
+      handle: (event, delivery) => {
+        balancer?.delivered(shard);
+        return batcher.submit(event, queue, Boolean(delivery.message.properties.headers?.[HEADERS.replayedAt]));
       },
-      (delivery) => batcher.add(queue, delivery),
-    );
+      // Every message of the shard goes into the batch at once; order is kept by the batcher.
+      ordering: { kind: 'concurrent', limit: config.prefetch },
+      retry: { kind: 'ladder', delaysMs: config.retryDelaysMs, deadLetters },
+      poison: { kind: 'dead-letter', deadLetters },
+      counters,
+      tagPrefix: instanceId,
+      // (Re)gaining a shard: another persister may have written it meanwhile, and what this
+      // process held of it before is being redelivered.
+      onAttached: () => {
+        seqs.clear();
+        batcher.dropQueue(queue);
+      },
+    });
   });
-  for (const shard of shards) await broker.register(shard);
+  for (const shard of shards) await broker.register(shard.consumer);
+  balancer = new ShardBalancer(new PersisterRoster(redis, config.redis.prefix, instanceId), instanceId, shards, logger);
+  balancer.start();
 
   const server = await startOpsServer({
     listen: config.http,
@@ -72,17 +123,23 @@ runApp('persister', async () => {
       { name: 'rabbitmq', check: () => broker.assertConnected() },
     ],
   });
-  logger.info({ shards: shards.length, prefetch: config.prefetch, batchMax: config.batchMax }, 'persister consuming');
+  logger.info(
+    { instanceId, shards: shards.length, prefetch: config.prefetch, batchMax: config.batchMax },
+    'persister consuming',
+  );
 
   return {
     logger,
     async stop() {
-      await batcher.stop();
-      await lastSeqs.idle();
+      await balancer?.stop();
+      // Stop taking messages; those in hand are written, announced and acked first.
       await Promise.all(shards.map((shard) => shard.stop()));
+      await batcher.idle();
+      await lastSeqs.idle();
       await broker.close();
       await closeServer(server);
       await mongo.close();
+      redis.disconnect();
     },
   };
 });

@@ -36,19 +36,7 @@ export function persisterMetrics(registry: Registry) {
     }),
     announced: new Counter({
       name: 'chat_persister_messages_announced_total',
-      help: 'message.persisted published on chat.deliveries and confirmed',
-      registers,
-    }),
-    retries: new Counter({
-      name: 'chat_persister_retries_total',
-      help: 'Messages sent to a retry delay queue, by rung (1 = first retry)',
-      labelNames: ['rung'],
-      registers,
-    }),
-    deadLettered: new Counter({
-      name: 'chat_persister_dead_lettered_total',
-      help: 'Messages sent to chat.dead: invalid (poison) or exhausted (past the last rung)',
-      labelNames: ['reason'],
+      help: 'message.persisted published on chat.events and confirmed',
       registers,
     }),
     replayed: new Counter({

@@ -1,8 +1,24 @@
-import { BrokerConnection, ConfirmPublisher, QUEUES, QueueConsumer, topologyOf } from '@chat/broker';
+import {
+  BrokerConnection,
+  ConfirmPublisher,
+  EVENTS,
+  EventPublisher,
+  EventWorker,
+  EXCHANGES,
+  presenceQueue,
+  QUEUES,
+} from '@chat/broker';
 import { loadConfig, presenceEnv } from '@chat/config';
 import { createLogger } from '@chat/logger';
 import { PresenceStore } from '@chat/presence-store';
-import { closeServer, connectTo, createMetricsRegistry, runApp, startOpsServer } from '@chat/runtime';
+import {
+  closeServer,
+  connectTo,
+  createMetricsRegistry,
+  eventWorkerCounters,
+  runApp,
+  startOpsServer,
+} from '@chat/runtime';
 import { Redis } from 'ioredis';
 import { PresenceEventHandler } from './presence-events.js';
 import { presenceMetrics } from './presence-metrics.js';
@@ -24,27 +40,30 @@ runApp('presence', async () => {
       url: config.broker.url,
       connectionName: `presence :${config.http.port}`,
       logger,
-      topology: topologyOf(config.broker),
+      topology: { exchanges: [EXCHANGES.deliveries], queues: [presenceQueue] },
     }),
   );
-  const publisher = new ConfirmPublisher(broker, logger);
-  await broker.register(publisher);
+  const confirmPublisher = new ConfirmPublisher(broker, logger);
+  await broker.register(confirmPublisher);
+  const publisher = new EventPublisher(confirmPublisher);
 
   const transitions = new TransitionPublisher(store, publisher, logger, metrics);
   const handler = new PresenceEventHandler(store, publisher, logger, metrics, () => transitions.drain());
-  const consumer = new QueueConsumer(
-    broker,
-    logger,
-    { queue: QUEUES.presenceEvents, prefetch: EVENT_PREFETCH, name: QUEUES.presenceEvents },
+  const worker = new EventWorker(broker, logger, {
+    name: QUEUES.presenceEvents,
+    queue: QUEUES.presenceEvents,
+    prefetch: EVENT_PREFETCH,
+    schema: EVENTS.presenceReport.schema,
+    handle: (event) => handler.handle(event),
     // One at a time, in order: a session's disconnect must not overtake its connect.
-    (() => {
-      let chain = Promise.resolve();
-      return (delivery) => {
-        chain = chain.then(() => handler.handle(delivery));
-      };
-    })(),
-  );
-  await broker.register(consumer);
+    ordering: { kind: 'serial' },
+    // Redis is unreachable: the event waits in the queue and is applied later.
+    retry: { kind: 'requeue', delayMs: 1_000 },
+    // Presence is soft state: what an invalid report would have said, the node's next snapshot repeats.
+    poison: { kind: 'drop' },
+    counters: eventWorkerCounters(registry, 'presence'),
+  });
+  await broker.register(worker.consumer);
   transitions.start();
 
   // Every worker sweeps and settles; the scripts are atomic, so each change happens once.
@@ -81,7 +100,7 @@ runApp('presence', async () => {
     logger,
     async stop() {
       clearInterval(sweep);
-      await consumer.stop();
+      await worker.stop();
       await transitions.stop();
       await broker.close();
       await closeServer(server);

@@ -1,5 +1,5 @@
-import { type ConfirmPublisher, type Delivery, EXCHANGES } from '@chat/broker';
-import { type PresenceEvent, type PresenceResyncEvent, presenceEvent } from '@chat/contracts';
+import { EVENTS, type EventPublisher } from '@chat/broker';
+import type { PresenceEvent } from '@chat/contracts';
 import type { Logger } from '@chat/logger';
 import type { PresenceStore } from '@chat/presence-store';
 import type { PresenceMetrics } from './presence-metrics.js';
@@ -11,14 +11,14 @@ import type { PresenceMetrics } from './presence-metrics.js';
  */
 export class PresenceEventHandler {
   readonly #store: PresenceStore;
-  readonly #publisher: ConfirmPublisher;
+  readonly #publisher: EventPublisher;
   readonly #logger: Logger;
   readonly #metrics: PresenceMetrics;
   readonly #changed: () => void;
 
   constructor(
     store: PresenceStore,
-    publisher: ConfirmPublisher,
+    publisher: EventPublisher,
     logger: Logger,
     metrics: PresenceMetrics,
     onTransitions: () => void,
@@ -30,29 +30,14 @@ export class PresenceEventHandler {
     this.#changed = onTransitions;
   }
 
-  async handle(delivery: Delivery): Promise<void> {
-    let event: PresenceEvent;
-    try {
-      event = presenceEvent.parse(JSON.parse(delivery.message.content.toString('utf8')));
-    } catch (error) {
-      this.#logger.warn({ err: error }, 'dropping an invalid presence event');
-      delivery.ack();
-      return;
-    }
-    try {
-      this.#logger.debug(
-        { event: event.type, node: event.node, userId: 'userId' in event ? event.userId : undefined },
-        'presence event',
-      );
-      if (await this.#apply(event)) this.#changed();
-      this.#metrics.events.inc({ type: event.type });
-      delivery.ack();
-    } catch (error) {
-      // Redis is unreachable: the event goes back to the queue and is applied later.
-      this.#logger.warn({ err: error, event: event.type, node: event.node }, 'presence event not applied; requeued');
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      delivery.nack(true);
-    }
+  /** Applies one event; throws when Redis is unreachable (its worker requeues it). */
+  async handle(event: PresenceEvent): Promise<void> {
+    this.#logger.debug(
+      { event: event.type, node: event.node, userId: 'userId' in event ? event.userId : undefined },
+      'presence event',
+    );
+    if (await this.#apply(event)) this.#changed();
+    this.#metrics.events.inc({ type: event.type });
   }
 
   /** Returns true when the outbox may have new transitions. */
@@ -72,12 +57,7 @@ export class PresenceEventHandler {
             'unknown node holds sessions; asking it to resync',
           );
           this.#metrics.resyncs.inc();
-          const resync: PresenceResyncEvent = { type: 'presence.resync', node: event.node };
-          await this.#publisher.publish(EXCHANGES.deliveries, '', Buffer.from(JSON.stringify(resync)), {
-            messageId: `resync-${event.node}-${event.at}`,
-            contentType: 'application/json',
-            type: resync.type,
-          });
+          await this.#publisher.publish(EVENTS.presenceResync, { type: 'presence.resync', node: event.node });
         }
         return false;
       }

@@ -1,4 +1,4 @@
-import { type ConfirmPublisher, EXCHANGES } from '@chat/broker';
+import { EVENTS, type EventPublisher } from '@chat/broker';
 import type { PresenceChangedEvent } from '@chat/contracts';
 import type { Logger } from '@chat/logger';
 import type { PresenceStore } from '@chat/presence-store';
@@ -14,14 +14,14 @@ const DRAIN_INTERVAL_MS = 500;
  */
 export class TransitionPublisher {
   readonly #store: PresenceStore;
-  readonly #publisher: ConfirmPublisher;
+  readonly #publisher: EventPublisher;
   readonly #logger: Logger;
   readonly #metrics: PresenceMetrics;
   #timer: NodeJS.Timeout | undefined;
   #draining: Promise<void> | undefined;
   #again = false;
 
-  constructor(store: PresenceStore, publisher: ConfirmPublisher, logger: Logger, metrics: PresenceMetrics) {
+  constructor(store: PresenceStore, publisher: EventPublisher, logger: Logger, metrics: PresenceMetrics) {
     this.#store = store;
     this.#publisher = publisher;
     this.#logger = logger;
@@ -66,11 +66,7 @@ export class TransitionPublisher {
               status: transition.status,
               ...(transition.lastSeen === undefined ? {} : { lastSeen: new Date(transition.lastSeen).toISOString() }),
             };
-            return this.#publisher.publish(EXCHANGES.deliveries, '', Buffer.from(JSON.stringify(event)), {
-              messageId: `presence-${transition.userId}-${transition.status}-${transition.lastSeen ?? Date.now()}`,
-              contentType: 'application/json',
-              type: event.type,
-            });
+            return this.#publisher.publish(EVENTS.presenceChanged, event);
           }),
         );
         for (const transition of transitions) {

@@ -1,4 +1,4 @@
-import { type BrokerConnection, type Delivery, declareEdgeQueue, QueueConsumer } from '@chat/broker';
+import { type BrokerConnection, declareEdgeQueue, EventWorker, type EventWorkerCounters } from '@chat/broker';
 import {
   type DeliveryEvent,
   deliveryEvent,
@@ -15,7 +15,13 @@ import type { LocalSessions } from './local-sessions.js';
 import type { MembershipCache } from './membership-cache.js';
 import type { Session } from './session.js';
 
-const TRACKED_CONVERSATIONS = 100_000;
+/**
+ * Message ids pushed recently, to recognise a re-announcement. A persister re-announces a
+ * message when it crashed between its fanout publish and its ack, or when its batch went round
+ * the retry ladder; that can come minutes later and after higher seqs, so "seq ≤ last pushed"
+ * is no test of a repeat. What this window forgets is pushed again, and clients drop it by id.
+ */
+export const PUSHED_MESSAGE_WINDOW = 100_000;
 
 export interface DeliveryRouterDependencies {
   sessions: LocalSessions;
@@ -29,13 +35,12 @@ export interface DeliveryRouterDependencies {
 
 /**
  * Pushes what the fanout brings to this node's sessions. Each event is serialized once per node
- * and written to every local connection it concerns. A persister that crashed after its fanout
- * publish announces again on redelivery; those repeats (seq not above the last pushed one of
- * that conversation) are dropped here.
+ * and written to every local connection it concerns. A message announced again (same id) is
+ * pushed once.
  */
 export class DeliveryRouter {
   readonly #deps: DeliveryRouterDependencies;
-  readonly #lastPushedSeq = new LRUCache<string, number>({ max: TRACKED_CONVERSATIONS });
+  readonly #pushed = new LRUCache<string, true>({ max: PUSHED_MESSAGE_WINDOW });
 
   constructor(deps: DeliveryRouterDependencies) {
     this.#deps = deps;
@@ -45,8 +50,8 @@ export class DeliveryRouter {
     switch (event.type) {
       case 'message.persisted': {
         const { message, members } = event;
-        if (message.seq <= (this.#lastPushedSeq.get(message.conversationId) ?? 0)) return;
-        this.#lastPushedSeq.set(message.conversationId, message.seq);
+        if (this.#pushed.has(message.id)) return;
+        this.#pushed.set(message.id, true);
         const frame: MessageNewFrame = { type: 'message.new', message };
         const pushed = this.#pushToMembers(members, JSON.stringify(frame), frame.type);
         this.#deps.metrics.messagesDelivered.inc(pushed);
@@ -124,31 +129,27 @@ export class DeliveryRouter {
   }
 }
 
-/** Consumes this node's `edge.<nodeId>` queue (declared, exclusive, on every (re)connect). */
-export function deliveryConsumer(
+/**
+ * Consumes this node's `edge.<nodeId>` queue (declared, exclusive, on every (re)connect). Pushes
+ * are for live sockets only: an event that fails its schema is counted and dropped (there is
+ * nobody to replay it to), and routing never fails, so nothing is retried.
+ */
+export function deliveryWorker(
   connection: BrokerConnection,
   logger: Logger,
-  options: { nodeId: string; prefetch: number },
+  options: { nodeId: string; prefetch: number; counters: EventWorkerCounters },
   router: DeliveryRouter,
-): QueueConsumer {
-  const log = logger.child({ component: 'deliveries' });
-  return new QueueConsumer(
-    connection,
-    logger,
-    {
-      name: `edge.${options.nodeId}`,
-      queue: (channel) => declareEdgeQueue(channel, options.nodeId),
-      prefetch: options.prefetch,
-    },
-    (delivery: Delivery) => {
-      try {
-        const parsed = deliveryEvent.safeParse(JSON.parse(delivery.message.content.toString('utf8')));
-        if (parsed.success) router.route(parsed.data);
-        else log.warn({ issue: parsed.error.issues[0]?.message }, 'dropping an invalid delivery event');
-      } catch (error) {
-        log.warn({ err: error }, 'dropping an unreadable delivery event');
-      }
-      delivery.ack();
-    },
-  );
+): EventWorker<DeliveryEvent> {
+  return new EventWorker(connection, logger, {
+    name: `edge.${options.nodeId}`,
+    queue: (channel) => declareEdgeQueue(channel, options.nodeId),
+    prefetch: options.prefetch,
+    schema: deliveryEvent,
+    handle: async (event) => router.route(event),
+    // Routing is synchronous, so events are pushed in queue order.
+    ordering: { kind: 'concurrent', limit: options.prefetch },
+    retry: { kind: 'requeue', delayMs: 1_000 },
+    poison: { kind: 'drop' },
+    counters: options.counters,
+  });
 }

@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { BrokerConnection, ConfirmPublisher, EXCHANGES, topologyOf } from '@chat/broker';
+import { BrokerConnection, ConfirmPublisher, EVENTS, EventPublisher, EXCHANGES } from '@chat/broker';
 import { loadConfig, wsEdgeEnv } from '@chat/config';
-import type { MembershipChangedEvent } from '@chat/contracts';
 import { createLogger, serializeRequest } from '@chat/logger';
 import { PresenceStore } from '@chat/presence-store';
 import {
   connectTo,
   createMetricsRegistry,
   errorHandler,
+  eventWorkerCounters,
   healthRoutes,
   listen,
   MAX_HTTP_BODY_BYTES,
@@ -23,7 +22,7 @@ import { Redis } from 'ioredis';
 import { pinoHttp } from 'pino-http';
 import { ContactIndex } from './contact-index.js';
 import { ConversationService } from './conversation-service.js';
-import { DeliveryRouter, deliveryConsumer } from './deliveries.js';
+import { DeliveryRouter, deliveryWorker } from './deliveries.js';
 import { edgeMetrics } from './edge-metrics.js';
 import { EdgeServer } from './edge-server.js';
 import { FrameRouter } from './frame-router.js';
@@ -59,11 +58,16 @@ runApp('ws-edge', async () => {
       url: config.broker.url,
       connectionName: `ws-edge ${config.nodeId}`,
       logger,
-      topology: topologyOf(config.broker),
+      // What an edge publishes to (its own queue is declared by its delivery worker).
+      topology: {
+        exchanges: [EXCHANGES.inbound, EXCHANGES.events, EXCHANGES.deliveries, EXCHANGES.presence],
+        queues: [],
+      },
     }),
   );
-  const publisher = new ConfirmPublisher(broker, logger);
-  await broker.register(publisher);
+  const confirmPublisher = new ConfirmPublisher(broker, logger);
+  await broker.register(confirmPublisher);
+  const publisher = new EventPublisher(confirmPublisher);
   const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
   await connectTo('Redis', config.redis.url, () => redis.connect());
   const presence = new PresenceStore(redis, config.redis.prefix);
@@ -81,12 +85,7 @@ runApp('ws-edge', async () => {
     users,
     cache,
     announceMembership: async (conversationId, members) => {
-      const event: MembershipChangedEvent = { type: 'membership.changed', conversationId, members };
-      await publisher.publish(EXCHANGES.deliveries, '', Buffer.from(JSON.stringify(event)), {
-        messageId: randomUUID(),
-        contentType: 'application/json',
-        type: event.type,
-      });
+      await publisher.publish(EVENTS.membershipChanged, { type: 'membership.changed', conversationId, members });
     },
   });
   const sessions = new LocalSessions();
@@ -120,10 +119,10 @@ runApp('ws-edge', async () => {
     logger,
     heartbeatIntervalMs: config.presenceHeartbeatIntervalMs,
   });
-  const deliveries = deliveryConsumer(
+  const deliveries = deliveryWorker(
     broker,
     logger,
-    { nodeId: config.nodeId, prefetch: config.deliveryPrefetch },
+    { nodeId: config.nodeId, prefetch: config.deliveryPrefetch, counters: eventWorkerCounters(registry, 'edge') },
     new DeliveryRouter({
       sessions,
       cache,
@@ -133,7 +132,7 @@ runApp('ws-edge', async () => {
       metrics,
     }),
   );
-  await broker.register(deliveries);
+  await broker.register(deliveries.consumer);
 
   const app = express();
   app.disable('x-powered-by');

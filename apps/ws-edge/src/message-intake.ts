@@ -1,4 +1,4 @@
-import { type ConfirmPublisher, EXCHANGES, HEADERS } from '@chat/broker';
+import { EVENTS, type EventPublisher } from '@chat/broker';
 import { ChatError, MAX_MESSAGE_BODY_BYTES, type MessageCreatedEvent } from '@chat/contracts';
 import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
 import type { ConversationService } from './conversation-service.js';
@@ -17,11 +17,11 @@ export function messageIdOf(senderId: string, clientMsgId: string): string {
  * `message.created` to chat.inbound and resolves once the broker has confirmed it.
  */
 export class MessageIntake {
-  readonly #publisher: ConfirmPublisher;
+  readonly #publisher: EventPublisher;
   readonly #conversations: ConversationService;
   readonly #metrics: EdgeMetrics;
 
-  constructor(publisher: ConfirmPublisher, conversations: ConversationService, metrics: EdgeMetrics) {
+  constructor(publisher: EventPublisher, conversations: ConversationService, metrics: EdgeMetrics) {
     this.#publisher = publisher;
     this.#conversations = conversations;
     this.#metrics = metrics;
@@ -49,13 +49,7 @@ export class MessageIntake {
       members: [...conversation.members],
     };
     try {
-      await this.#publisher.publish(EXCHANGES.inbound, '', Buffer.from(JSON.stringify(event)), {
-        messageId,
-        contentType: 'application/json',
-        type: event.type,
-        mandatory: true,
-        headers: { [HEADERS.conversationId]: message.conversationId },
-      });
+      await this.#publisher.publish(EVENTS.messageCreated, event);
     } catch (error) {
       this.#metrics.publishFailures.inc();
       throw error;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type ConfirmPublisher, EXCHANGES, type PresenceRoutingKey } from '@chat/broker';
+import { EVENTS, type EventPublisher } from '@chat/broker';
 import type { PresenceEvent } from '@chat/contracts';
 import type { Logger } from '@chat/logger';
 import type { LocalSessions } from './local-sessions.js';
@@ -14,7 +14,7 @@ import type { Session } from './session.js';
 export class PresenceReporter {
   /** NODE_ID plus this process's own id: a restarted node does not inherit its past sessions. */
   readonly node: string;
-  readonly #publisher: ConfirmPublisher;
+  readonly #publisher: EventPublisher;
   readonly #sessions: LocalSessions;
   readonly #logger: Logger;
   readonly #intervalMs: number;
@@ -23,7 +23,7 @@ export class PresenceReporter {
 
   constructor(options: {
     nodeId: string;
-    publisher: ConfirmPublisher;
+    publisher: EventPublisher;
     sessions: LocalSessions;
     logger: Logger;
     heartbeatIntervalMs: number;
@@ -42,7 +42,7 @@ export class PresenceReporter {
   }
 
   opened(session: Session): void {
-    void this.#send('connected', {
+    void this.#send({
       type: 'connected',
       node: this.node,
       userId: session.userId,
@@ -52,7 +52,7 @@ export class PresenceReporter {
   }
 
   closed(session: Session): void {
-    void this.#send('disconnected', {
+    void this.#send({
       type: 'disconnected',
       node: this.node,
       userId: session.userId,
@@ -64,18 +64,18 @@ export class PresenceReporter {
   /** Re-announces every live session of this node. */
   async snapshot(): Promise<boolean> {
     const sessions = [...this.#sessions.all()].map((session) => ({ userId: session.userId, sessionId: session.id }));
-    return this.#send('snapshot', { type: 'snapshot', node: this.node, sessions, at: Date.now() });
+    return this.#send({ type: 'snapshot', node: this.node, sessions, at: Date.now() });
   }
 
   /** Going away: this node's sessions end now rather than when its heartbeats are missed. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
-    await this.#send('snapshot', { type: 'snapshot', node: this.node, sessions: [], at: Date.now() });
+    await this.#send({ type: 'snapshot', node: this.node, sessions: [], at: Date.now() });
   }
 
   async #beat(): Promise<void> {
     if (this.#dirty && (await this.snapshot())) this.#dirty = false;
-    await this.#send('heartbeat', {
+    await this.#send({
       type: 'heartbeat',
       node: this.node,
       sessions: this.#sessions.size,
@@ -83,14 +83,9 @@ export class PresenceReporter {
     });
   }
 
-  async #send(routingKey: PresenceRoutingKey, event: PresenceEvent): Promise<boolean> {
+  async #send(event: PresenceEvent): Promise<boolean> {
     try {
-      await this.#publisher.publish(EXCHANGES.presence, routingKey, Buffer.from(JSON.stringify(event)), {
-        messageId: `${this.node}-${event.type}-${event.at}-${Math.random().toString(36).slice(2, 8)}`,
-        contentType: 'application/json',
-        type: event.type,
-        mandatory: true,
-      });
+      await this.#publisher.publish(EVENTS.presenceReport, event);
       return true;
     } catch (error) {
       // A missed connect or disconnect is repaired by the next heartbeat's snapshot.

@@ -1,4 +1,4 @@
-import { type ConfirmPublisher, EXCHANGES } from '@chat/broker';
+import { EVENTS, type EventPublisher } from '@chat/broker';
 import type { MessageReadEvent } from '@chat/contracts';
 import type { ConversationRepository } from '@chat/storage';
 import type { ConversationService } from './conversation-service.js';
@@ -12,10 +12,10 @@ import type { ConversationService } from './conversation-service.js';
 export class ReadReceipts {
   readonly #conversations: ConversationService;
   readonly #repository: ConversationRepository;
-  readonly #publisher: ConfirmPublisher;
+  readonly #publisher: EventPublisher;
   readonly #inFlight = new Map<string, Promise<unknown>>();
 
-  constructor(conversations: ConversationService, repository: ConversationRepository, publisher: ConfirmPublisher) {
+  constructor(conversations: ConversationService, repository: ConversationRepository, publisher: EventPublisher) {
     this.#conversations = conversations;
     this.#repository = repository;
     this.#publisher = publisher;
@@ -45,11 +45,7 @@ export class ReadReceipts {
             members: [...conversation.members],
             sessionId,
           };
-          await this.#publisher.publish(EXCHANGES.deliveries, '', Buffer.from(JSON.stringify(event)), {
-            messageId: `read-${conversationId}-${userId}-${target}`,
-            contentType: 'application/json',
-            type: event.type,
-          });
+          await this.#publisher.publish(EVENTS.messageRead, event);
         }
         const membership = await this.#repository.findMembership(conversationId, userId);
         return { conversationId, seq: membership?.readSeq ?? target };

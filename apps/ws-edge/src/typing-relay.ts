@@ -1,4 +1,4 @@
-import { type ConfirmPublisher, EXCHANGES } from '@chat/broker';
+import { EVENTS, type EventPublisher } from '@chat/broker';
 import type { TypingEvent } from '@chat/contracts';
 import { LRUCache } from 'lru-cache';
 import type { ConversationService } from './conversation-service.js';
@@ -9,10 +9,10 @@ export const TYPING_THROTTLE_MS = 1_000;
 /** `typing {conversationId}`: relayed to the other members on every node, never stored. */
 export class TypingRelay {
   readonly #conversations: ConversationService;
-  readonly #publisher: ConfirmPublisher;
+  readonly #publisher: EventPublisher;
   readonly #lastSent = new LRUCache<string, true>({ max: 100_000, ttl: TYPING_THROTTLE_MS });
 
-  constructor(conversations: ConversationService, publisher: ConfirmPublisher) {
+  constructor(conversations: ConversationService, publisher: EventPublisher) {
     this.#conversations = conversations;
     this.#publisher = publisher;
   }
@@ -23,10 +23,6 @@ export class TypingRelay {
     if (this.#lastSent.has(key)) return;
     this.#lastSent.set(key, true);
     const event: TypingEvent = { type: 'typing', conversationId, userId, members: [...conversation.members] };
-    await this.#publisher.publish(EXCHANGES.deliveries, '', Buffer.from(JSON.stringify(event)), {
-      messageId: `typing-${key}-${Date.now()}`,
-      contentType: 'application/json',
-      type: event.type,
-    });
+    await this.#publisher.publish(EVENTS.typing, event);
   }
 }

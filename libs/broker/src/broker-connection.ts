@@ -80,11 +80,33 @@ export class BrokerConnection {
     if (!this.connected) throw new Error('not connected');
   }
 
+  /** Whether a queue exists (a passive declare on a channel of its own, which a 404 closes). */
+  async queueExists(queue: string): Promise<boolean> {
+    const model = this.#current;
+    if (!model) throw new Error('not connected');
+    const channel = await model.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      await channel.checkQueue(queue);
+    } catch {
+      return false;
+    }
+    await channel.close().catch(() => undefined);
+    return true;
+  }
+
   /** Adds an owner; it attaches now if connected, and after every reconnect. */
   async register(owner: ChannelOwner): Promise<void> {
     this.#owners.add(owner);
     const current = this.#current;
     if (current) await owner.attach(current);
+  }
+
+  /** Attaches a registered owner again on the current connection (it closed its channel on purpose). */
+  async reattach(owner: ChannelOwner): Promise<void> {
+    const current = this.#current;
+    if (!current || this.#closing || !this.#owners.has(owner)) return;
+    await owner.attach(current);
   }
 
   unregister(owner: ChannelOwner): void {

@@ -6,11 +6,21 @@ import type { BrokerConnection, ChannelOwner } from './broker-connection.js';
 export class Delivery {
   readonly message: ConsumeMessage;
   readonly #channel: Channel;
+  readonly #live: () => boolean;
   #settled = false;
 
-  constructor(channel: Channel, message: ConsumeMessage) {
+  constructor(channel: Channel, message: ConsumeMessage, live: () => boolean = () => true) {
     this.#channel = channel;
     this.message = message;
+    this.#live = live;
+  }
+
+  /**
+   * Whether its channel is still the consumer's: once the channel is gone the broker redelivers
+   * the message to whoever consumes next, so settling it (or copying it elsewhere) is pointless.
+   */
+  get live(): boolean {
+    return !this.#settled && this.#live();
   }
 
   get redelivered(): boolean {
@@ -47,6 +57,8 @@ export interface QueueConsumerOptions {
   name: string;
   /** Called each time the consumer starts on a fresh channel (first start, reconnect, reopen). */
   onAttached?: () => void;
+  /** Prefix of the consumer tag, so the management console says whose consumer it is. */
+  tagPrefix?: string;
 }
 
 /**
@@ -61,6 +73,7 @@ export class QueueConsumer implements ChannelOwner {
   readonly #onDelivery: (delivery: Delivery) => void;
   #channel: Channel | undefined;
   #queueName: string | undefined;
+  #tags = 0;
 
   constructor(
     connection: BrokerConnection,
@@ -97,6 +110,13 @@ export class QueueConsumer implements ChannelOwner {
     this.#queueName = queue;
     this.#channel = channel;
     this.#options.onAttached?.();
+    await this.#consume(channel, queue);
+  }
+
+  async #consume(channel: Channel, queue: string): Promise<void> {
+    this.#tags += 1;
+    const consumerTag = this.#options.tagPrefix ? `${this.#options.tagPrefix}.${queue}.${this.#tags}` : undefined;
+    const live = () => this.#channel === channel;
     await channel.consume(
       queue,
       (message) => {
@@ -109,10 +129,25 @@ export class QueueConsumer implements ChannelOwner {
           }
           return;
         }
-        this.#onDelivery(new Delivery(channel, message));
+        this.#onDelivery(new Delivery(channel, message, live));
       },
-      { noAck: false },
+      { noAck: false, ...(consumerTag ? { consumerTag } : {}) },
     );
+  }
+
+  /**
+   * Closes this consumer's channel and consumes again on a fresh one. On a single-active-consumer
+   * queue that hands the queue to the next consumer in line and puts this one at the back. A
+   * plain `basic.cancel` would not do: measured on RabbitMQ 3.10.8, a quorum queue keeps the
+   * messages a cancelled consumer left unacked on its channel until the channel closes. The
+   * caller settles what it took first; whatever it left unacked returns to the queue here.
+   */
+  async resubscribe(): Promise<void> {
+    const channel = this.#channel;
+    if (!channel) return;
+    this.#channel = undefined;
+    await channel.close().catch(() => undefined);
+    await this.#connection.reattach(this);
   }
 
   detach(): void {

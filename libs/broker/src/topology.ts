@@ -1,21 +1,31 @@
 import type { Channel, Options } from 'amqplib';
 
 /**
- * Every exchange, queue and binding of the system: the single source of truth. Every app
- * declares all of it at start and after every reconnect; declarations are idempotent, and a
- * mismatch (same name, other arguments) fails loudly instead of half-working.
+ * Every exchange and queue of the system, by name, with its declaration: the single source of
+ * truth. Each app declares only what it publishes to and consumes (`Topology`), at start and after
+ * every reconnect; declarations are idempotent, and a mismatch (same name, other arguments) fails
+ * loudly instead of half-working. Parameters that belong to one app (the persister's shard count
+ * and retry delays) are arguments of that app's queue declarations, known to no other app.
  */
 
 export const EXCHANGES = {
   /** Consistent-hash on the `conversation-id` header: one conversation, one shard, one writer. */
   inbound: 'chat.inbound',
-  /** Fanout to every edge node and the notifier: persisted messages, presence, typing, receipts. */
+  /**
+   * Topic: durable domain events (`message.persisted`), routed by event type. Bound into
+   * chat.deliveries as a whole, so every edge gets them; durable consumers (the notifier) bind
+   * only the keys they act on, and never see typing, presence or membership traffic.
+   */
+  events: 'chat.events',
+  /** Fanout to every edge node: domain events (through chat.events) and ephemeral ones (typing, presence, receipts). */
   deliveries: 'chat.deliveries',
   /** Direct: connect / disconnect / heartbeat / snapshot events from edges to the presence worker. */
   presence: 'chat.presence',
   /** Fanout: messages that can never be written, or ran out of retries. */
   dead: 'chat.dead',
 } as const;
+
+export type ExchangeName = (typeof EXCHANGES)[keyof typeof EXCHANGES];
 
 export const QUEUES = {
   shard: (index: number) => `persister.messages.${index}`,
@@ -30,14 +40,16 @@ export const QUEUES = {
 export const HEADERS = {
   /** The consistent-hash key: every message of a conversation lands on the same shard. */
   conversationId: 'conversation-id',
-  /** Failed write attempts so far. */
+  /** Failed attempts so far. */
   attempts: 'chat-attempts',
   lastError: 'chat-last-error',
   /** Why a message is in the dead-letter queue. */
   deadReason: 'chat-dead-reason',
   deadAt: 'chat-dead-at',
-  /** Which shard queue it died on. */
+  /** Which queue it died on. */
   deadFrom: 'chat-dead-from',
+  /** Set by `dlq:replay` on what it moves back. */
+  replayedAt: 'chat-replayed-at',
 } as const;
 
 export const PRESENCE_ROUTING_KEYS = ['connected', 'disconnected', 'heartbeat', 'snapshot'] as const;
@@ -51,25 +63,39 @@ export const EDGE_QUEUE_MAX_LENGTH = 100_000;
  */
 export const SHARD_DELIVERY_LIMIT = 50;
 
-export interface TopologyOptions {
-  inboundShards: number;
-  retryDelaysMs: number[];
-}
-
-interface QueueDeclaration {
-  name: string;
-  options: Options.AssertQueue;
-  bindings: Array<{ exchange: string; routingKey: string }>;
-}
-
 interface ExchangeDeclaration {
-  name: string;
   type: string;
   options: Options.AssertExchange;
+  /** Exchanges this one forwards everything to (exchange-to-exchange bindings). */
+  forwardsTo?: Array<{ exchange: ExchangeName; pattern: string }>;
 }
 
+const EXCHANGE_DECLARATIONS: Record<ExchangeName, ExchangeDeclaration> = {
+  [EXCHANGES.inbound]: {
+    type: 'x-consistent-hash',
+    options: { durable: true, arguments: { 'hash-header': HEADERS.conversationId } },
+  },
+  [EXCHANGES.events]: {
+    type: 'topic',
+    options: { durable: true },
+    forwardsTo: [{ exchange: EXCHANGES.deliveries, pattern: '#' }],
+  },
+  [EXCHANGES.deliveries]: { type: 'fanout', options: { durable: true } },
+  [EXCHANGES.presence]: { type: 'direct', options: { durable: true } },
+  [EXCHANGES.dead]: { type: 'fanout', options: { durable: true } },
+};
+
+export interface QueueDeclaration {
+  name: string;
+  options: Options.AssertQueue;
+  bindings: Array<{ exchange: ExchangeName; routingKey: string }>;
+  /** Bindings of earlier versions to remove (unbinding one that is not there is a no-op). */
+  obsoleteBindings?: Array<{ exchange: ExchangeName; routingKey: string }>;
+}
+
+/** What one app declares: the exchanges it publishes to or binds from, and the durable queues it owns. */
 export interface Topology {
-  exchanges: ExchangeDeclaration[];
+  exchanges: ExchangeName[];
   queues: QueueDeclaration[];
 }
 
@@ -78,19 +104,9 @@ const quorum = (extra: Record<string, unknown> = {}): Options.AssertQueue => ({
   arguments: { 'x-queue-type': 'quorum', ...extra },
 });
 
-/** The whole shared topology for a deployment's shard count and retry ladder. */
-export function topologyOf(options: TopologyOptions): Topology {
-  const exchanges: ExchangeDeclaration[] = [
-    {
-      name: EXCHANGES.inbound,
-      type: 'x-consistent-hash',
-      options: { durable: true, arguments: { 'hash-header': HEADERS.conversationId } },
-    },
-    { name: EXCHANGES.deliveries, type: 'fanout', options: { durable: true } },
-    { name: EXCHANGES.presence, type: 'direct', options: { durable: true } },
-    { name: EXCHANGES.dead, type: 'fanout', options: { durable: true } },
-  ];
-  const shards: QueueDeclaration[] = Array.from({ length: options.inboundShards }, (_, index) => ({
+/** A persister shard: quorum, one active consumer at a time, poison past the delivery limit goes to chat.dead. */
+export function shardQueue(index: number): QueueDeclaration {
+  return {
     name: QUEUES.shard(index),
     options: quorum({
       'x-single-active-consumer': true,
@@ -99,11 +115,16 @@ export function topologyOf(options: TopologyOptions): Topology {
     }),
     // For a consistent-hash exchange the routing key is the shard's weight on the ring.
     bindings: [{ exchange: EXCHANGES.inbound, routingKey: '1' }],
-  }));
-  // A delay queue holds a failed message for its TTL, then dead-letters it back into
-  // chat.inbound, where its conversation-id header hashes it to its home shard again.
-  // Quorum with at-least-once dead-lettering: a broker restart mid-wait loses nothing.
-  const retries: QueueDeclaration[] = options.retryDelaysMs.map((delayMs) => ({
+  };
+}
+
+/**
+ * A delay queue of the retry ladder: holds a failed message for its TTL, then dead-letters it
+ * back into chat.inbound, where its conversation-id header hashes it to its home shard again.
+ * Quorum with at-least-once dead-lettering: a broker restart mid-wait loses nothing.
+ */
+export function retryQueue(delayMs: number): QueueDeclaration {
+  return {
     name: QUEUES.retry(delayMs),
     options: quorum({
       'x-message-ttl': delayMs,
@@ -112,36 +133,51 @@ export function topologyOf(options: TopologyOptions): Topology {
       'x-overflow': 'reject-publish',
     }),
     bindings: [],
-  }));
-  return {
-    exchanges,
-    queues: [
-      ...shards,
-      ...retries,
-      { name: QUEUES.dead, options: quorum(), bindings: [{ exchange: EXCHANGES.dead, routingKey: '' }] },
-      {
-        name: QUEUES.notifierDeliveries,
-        options: quorum(),
-        bindings: [{ exchange: EXCHANGES.deliveries, routingKey: '' }],
-      },
-      {
-        // One active consumer: a session's connect and disconnect are applied in the order sent.
-        name: QUEUES.presenceEvents,
-        options: quorum({ 'x-single-active-consumer': true }),
-        bindings: PRESENCE_ROUTING_KEYS.map((routingKey) => ({ exchange: EXCHANGES.presence, routingKey })),
-      },
-    ],
   };
 }
 
-/** Declares everything, in order: exchanges, then queues with their bindings. */
+export const deadQueue: QueueDeclaration = {
+  name: QUEUES.dead,
+  options: quorum(),
+  bindings: [{ exchange: EXCHANGES.dead, routingKey: '' }],
+};
+
+/** The notifier acts on persisted messages only, so that is all its replicated queue receives. */
+export const notifierQueue: QueueDeclaration = {
+  name: QUEUES.notifierDeliveries,
+  options: quorum(),
+  bindings: [{ exchange: EXCHANGES.events, routingKey: 'message.persisted' }],
+  // Before chat.events existed this queue took the whole fanout (typing, presence, ...).
+  obsoleteBindings: [{ exchange: EXCHANGES.deliveries, routingKey: '' }],
+};
+
+/** One active consumer: a session's connect and disconnect are applied in the order sent. */
+export const presenceQueue: QueueDeclaration = {
+  name: QUEUES.presenceEvents,
+  options: quorum({ 'x-single-active-consumer': true }),
+  bindings: PRESENCE_ROUTING_KEYS.map((routingKey) => ({ exchange: EXCHANGES.presence, routingKey })),
+};
+
+/** Declares an app's topology in order: exchanges (and what they forward to), then queues with their bindings. */
 export async function declareTopology(channel: Channel, topology: Topology): Promise<void> {
-  for (const exchange of topology.exchanges) {
-    await channel.assertExchange(exchange.name, exchange.type, exchange.options);
-  }
+  const declared = new Set<ExchangeName>();
+  const declareExchange = async (name: ExchangeName): Promise<void> => {
+    if (declared.has(name)) return;
+    declared.add(name);
+    const declaration = EXCHANGE_DECLARATIONS[name];
+    for (const target of declaration.forwardsTo ?? []) await declareExchange(target.exchange);
+    await channel.assertExchange(name, declaration.type, declaration.options);
+    for (const target of declaration.forwardsTo ?? [])
+      await channel.bindExchange(target.exchange, name, target.pattern);
+  };
+  for (const exchange of topology.exchanges) await declareExchange(exchange);
   for (const queue of topology.queues) {
+    for (const binding of queue.bindings) await declareExchange(binding.exchange);
     await channel.assertQueue(queue.name, queue.options);
     for (const binding of queue.bindings) await channel.bindQueue(queue.name, binding.exchange, binding.routingKey);
+    for (const binding of queue.obsoleteBindings ?? []) {
+      await channel.unbindQueue(queue.name, binding.exchange, binding.routingKey);
+    }
   }
 }
 
@@ -151,6 +187,7 @@ export async function declareTopology(channel: Channel, topology: Topology): Pro
  */
 export async function declareEdgeQueue(channel: Channel, nodeId: string): Promise<string> {
   const name = QUEUES.edge(nodeId);
+  await channel.assertExchange(EXCHANGES.deliveries, 'fanout', EXCHANGE_DECLARATIONS[EXCHANGES.deliveries].options);
   await channel.assertQueue(name, {
     exclusive: true,
     autoDelete: true,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { intList, logLevel, optionalPem, port, positiveInt, text, url } from './fields.js';
+import { logLevel, optionalPem, port, positiveInt, text, url } from './fields.js';
 
 /**
  * Environment fragments shared by several apps. Each app schema spreads the fragments it
@@ -36,10 +36,6 @@ export const redisEnv = {
 
 export const brokerEnv = {
   AMQP_URL: url('amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']),
-  /** Number of persister shard queues behind chat.inbound. Every app of one deployment must agree. */
-  INBOUND_SHARDS: positiveInt(8).pipe(z.number().max(64)),
-  /** Delays of the persister retry ladder, one delay queue per rung. Every app of one deployment must agree. */
-  RETRY_DELAYS_MS: intList([1_000, 5_000, 30_000, 120_000]),
 };
 
 export const tokenVerifyEnv = {
@@ -61,7 +57,7 @@ export function redisConfig(env: Fragment<typeof redisEnv>) {
 }
 
 export function brokerConfig(env: Fragment<typeof brokerEnv>) {
-  return { url: env.AMQP_URL, inboundShards: env.INBOUND_SHARDS, retryDelaysMs: env.RETRY_DELAYS_MS };
+  return { url: env.AMQP_URL };
 }
 
 export function tokenVerifyConfig(env: Fragment<typeof tokenVerifyEnv>) {

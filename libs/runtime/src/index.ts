@@ -1,5 +1,6 @@
 export { type AccessTokenCheck, authenticatedUserId, bearerTokenOf, requireBearer } from './bearer-auth.js';
 export { connectTo, DependencyUnreachableError, safeUrl } from './dependency.js';
+export { eventWorkerCounters } from './event-worker-metrics.js';
 export { healthRoutes, type ReadinessCheck } from './health-routes.js';
 export { errorHandler, MAX_HTTP_BODY_BYTES, notFoundHandler } from './http-errors.js';
 export { closeServer, type ListenOptions, listen, portOf } from './http-server.js';
