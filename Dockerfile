@@ -1,15 +1,16 @@
 # syntax=docker/dockerfile:1
 # One image for every app; compose picks the entry point with `command`.
-# The build runs the same `npm run build` (tsc -b) that `npm start` and `npm test` run.
+# The build runs `npm run build:image`: tsc -b over tsconfig.build.json, which references libs,
+# apps and scripts only (the root tsconfig.json also references bench, which the image leaves out).
 
 FROM node:20.20-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json tsconfig.base.json ./
 COPY libs ./libs
 COPY apps ./apps
 COPY scripts ./scripts
 RUN npm ci --no-audit --no-fund
-RUN npm run build
+RUN npm run build:image
 RUN npm prune --omit=dev --no-audit --no-fund \
  && find libs apps scripts -name src -type d -prune -exec rm -rf {} +
 

@@ -10,10 +10,10 @@ import {
   retryQueue,
   shardQueue,
 } from '@chat/broker';
+import { messageIdOf } from '@chat/contracts';
 import type { Channel } from 'amqplib';
 import { expect } from 'chai';
 import { SeqAllocator } from '../../apps/persister/src/seq-allocator.js';
-import { messageIdOf } from '../../apps/ws-edge/src/message-intake.js';
 import { TokenBucket } from '../../apps/ws-edge/src/token-bucket.js';
 
 describe('pipeline logic', () => {
@@ -75,13 +75,18 @@ describe('pipeline logic', () => {
   });
 
   describe('message ids', () => {
-    it('derives the same id from the same sender and clientMsgId, and different ids otherwise', () => {
+    it('derives the same id from the same sender, conversation and clientMsgId, and different ids otherwise', () => {
       const a = '11111111-1111-4111-8111-111111111111';
       const b = '22222222-2222-4222-8222-222222222222';
-      expect(messageIdOf(a, 'x')).to.equal(messageIdOf(a, 'x'));
-      expect(messageIdOf(a, 'x')).to.not.equal(messageIdOf(b, 'x'));
-      expect(messageIdOf(a, 'x')).to.not.equal(messageIdOf(a, 'y'));
-      expect(messageIdOf(a, 'x')).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      const c1 = '33333333-3333-4333-8333-333333333333';
+      const c2 = '44444444-4444-4444-8444-444444444444';
+      const id = (senderId: string, conversationId: string, clientMsgId: string) =>
+        messageIdOf({ senderId, conversationId, clientMsgId });
+      expect(id(a, c1, 'x')).to.equal(id(a, c1, 'x'));
+      expect(id(a, c1, 'x')).to.not.equal(id(b, c1, 'x'));
+      expect(id(a, c1, 'x')).to.not.equal(id(a, c2, 'x'));
+      expect(id(a, c1, 'x')).to.not.equal(id(a, c1, 'y'));
+      expect(id(a, c1, 'x')).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     });
   });
 

@@ -1,16 +1,8 @@
 import { EVENTS, type EventPublisher } from '@chat/broker';
-import { ChatError, MAX_MESSAGE_BODY_BYTES, type MessageCreatedEvent } from '@chat/contracts';
-import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
+import { ChatError, MAX_MESSAGE_BODY_BYTES, type MessageCreatedEvent, messageIdOf } from '@chat/contracts';
+import { v4 as uuidv4 } from 'uuid';
 import type { ConversationService } from './conversation-service.js';
 import type { EdgeMetrics } from './edge-metrics.js';
-
-/** Namespace of message ids: uuidv5(namespace, `${senderId}\n${clientMsgId}`). Never change it. */
-export const MESSAGE_ID_NAMESPACE = '5f0c8c1e-6a3b-4a8e-9a53-6f1f0f7b2d41';
-
-/** The id of a client's message: the same sender and clientMsgId give the same id, on any node. */
-export function messageIdOf(senderId: string, clientMsgId: string): string {
-  return uuidv5(`${senderId}\n${clientMsgId}`, MESSAGE_ID_NAMESPACE);
-}
 
 /**
  * Accepts a message from a client: checks size and membership, then publishes
@@ -37,7 +29,7 @@ export class MessageIntake {
     const conversation = await this.#conversations.requireMember(senderId, message.conversationId);
     // Without a clientMsgId the client cannot resend safely; the message still needs a unique one.
     const clientMsgId = message.clientMsgId ?? uuidv4();
-    const messageId = messageIdOf(senderId, clientMsgId);
+    const messageId = messageIdOf({ senderId, conversationId: message.conversationId, clientMsgId });
     const event: MessageCreatedEvent = {
       type: 'message.created',
       messageId,

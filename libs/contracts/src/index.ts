@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './events.js';
 export * from './http-auth.js';
 export * from './http-chat.js';
+export * from './message-id.js';
 export * from './primitives.js';
 export * from './server-frames.js';
 export * from './validation.js';

@@ -40,8 +40,8 @@ export const INDEXES: IndexDefinition[] = [
   },
   {
     collection: COLLECTION_NAMES.messages,
-    key: { senderId: 1, clientMsgId: 1 },
-    options: { name: 'sender_client_msg_unique', unique: true },
+    key: { senderId: 1, conversationId: 1, clientMsgId: 1 },
+    options: { name: 'sender_conversation_client_msg_unique', unique: true },
   },
   {
     collection: COLLECTION_NAMES.notifications,
@@ -51,11 +51,31 @@ export const INDEXES: IndexDefinition[] = [
 ];
 
 /**
+ * Indexes an older version created and this one replaces. `sender_client_msg_unique` was
+ * (senderId, clientMsgId): it refused a reused clientMsgId in a second conversation (bug 11).
+ */
+export const DROPPED_INDEXES: { collection: string; name: string }[] = [
+  { collection: COLLECTION_NAMES.messages, name: 'sender_client_msg_unique' },
+];
+
+/**
  * Creates every index, one call per index: FerretDB 1.24 drops the connection when a single
  * createIndexes command names several indexes that all exist already.
  */
 export async function ensureIndexes(db: Db): Promise<void> {
+  for (const index of DROPPED_INDEXES) await dropIndexIfPresent(db, index.collection, index.name);
   for (const index of INDEXES) {
     await db.collection(index.collection).createIndex(index.key, index.options);
   }
+}
+
+async function dropIndexIfPresent(db: Db, collection: string, name: string): Promise<void> {
+  // Listing first, since a missing collection or index is an error on dropIndex (codes differ
+  // between MongoDB and FerretDB).
+  const existing = await db
+    .collection(collection)
+    .listIndexes()
+    .toArray()
+    .catch(() => []);
+  if (existing.some((index) => index.name === name)) await db.collection(collection).dropIndex(name);
 }
