@@ -36,8 +36,11 @@ describe('delivery bugs', () => {
       } as unknown as DeliveryRouterDependencies;
       return { router: new DeliveryRouter(deps), pushed };
     }
-    const persisted = (message: ChatMessage) =>
-      ({ type: 'message.persisted' as const, message, members: [ALICE, BOB] });
+    const persisted = (message: ChatMessage) => ({
+      type: 'message.persisted' as const,
+      message,
+      members: [ALICE, BOB],
+    });
 
     it('pushes seq 1 after seq 2 when seq 1 comes back from the retry ladder late', () => {
       const { router, pushed } = routerWithOneSession();
