@@ -10,8 +10,10 @@ import { MONGO_DB, MONGO_URL } from '../support/test-environment.js';
 import { PASSWORD, registerUser, uniqueLogin } from '../support/users.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const PER_LOGIN_LIMIT = 10;
+const PER_LOGIN_ADDRESS_LIMIT = 10;
+const PER_LOGIN_LIMIT = 30;
 const PER_IP_LIMIT = 25;
+const REGISTER_LIMIT = 4;
 
 describe('auth service', function () {
   this.timeout(60_000);
@@ -25,6 +27,7 @@ describe('auth service', function () {
     auth = await startApp('auth', {
       LOG_LEVEL: 'info',
       TRUST_PROXY: 'true',
+      LOGIN_MAX_FAILURES_PER_LOGIN_ADDRESS: String(PER_LOGIN_ADDRESS_LIMIT),
       LOGIN_MAX_FAILURES_PER_LOGIN: String(PER_LOGIN_LIMIT),
       LOGIN_MAX_FAILURES_PER_IP: String(PER_IP_LIMIT),
     });
@@ -315,7 +318,49 @@ describe('auth service', function () {
   });
 
   describe('failed-login rate limit', () => {
-    it(`blocks a login after ${PER_LOGIN_LIMIT} failures with 429 and Retry-After, even with the right password`, async () => {
+    it(`blocks a login after ${PER_LOGIN_ADDRESS_LIMIT} failures from one address with 429 and Retry-After, even with the right password`, async () => {
+      const victim = await registerUser(auth.url);
+      const attacker = freshIp();
+      for (let i = 0; i < PER_LOGIN_ADDRESS_LIMIT; i += 1) {
+        const res = await post(
+          `${auth.url}/login`,
+          { login: victim.login, password: 'wrong guess' },
+          { headers: attacker },
+        );
+        expect(res.status).to.equal(401);
+      }
+      const blocked = await post(
+        `${auth.url}/login`,
+        { login: victim.login, password: PASSWORD },
+        { headers: attacker },
+      );
+      expect(blocked.status).to.equal(429);
+      expect(blocked.body.error.code).to.equal('rate_limited');
+      const retryAfter = Number(blocked.headers.get('retry-after'));
+      expect(retryAfter).to.be.greaterThan(0).and.at.most(900);
+    });
+
+    it('does not let failures from another address lock the user out', async () => {
+      const victim = await registerUser(auth.url);
+      const attacker = freshIp();
+      for (let i = 0; i < PER_LOGIN_ADDRESS_LIMIT + 2; i += 1) {
+        await post(`${auth.url}/login`, { login: victim.login, password: 'wrong guess' }, { headers: attacker });
+      }
+      const fromAttacker = await post(
+        `${auth.url}/login`,
+        { login: victim.login, password: PASSWORD },
+        { headers: attacker },
+      );
+      expect(fromAttacker.status).to.equal(429);
+      const fromVictim = await post(
+        `${auth.url}/login`,
+        { login: victim.login, password: PASSWORD },
+        { headers: freshIp() },
+      );
+      expect(fromVictim.status).to.equal(200);
+    });
+
+    it(`blocks a login after ${PER_LOGIN_LIMIT} failures across all addresses`, async () => {
       const victim = await registerUser(auth.url);
       for (let i = 0; i < PER_LOGIN_LIMIT; i += 1) {
         const res = await post(
@@ -331,9 +376,36 @@ describe('auth service', function () {
         { headers: freshIp() },
       );
       expect(blocked.status).to.equal(429);
-      expect(blocked.body.error.code).to.equal('rate_limited');
-      const retryAfter = Number(blocked.headers.get('retry-after'));
-      expect(retryAfter).to.be.greaterThan(0).and.at.most(900);
+    });
+
+    it('takes the point before verifying, so a parallel burst cannot pass the bound', async () => {
+      const victim = await registerUser(auth.url);
+      const attacker = freshIp();
+      const burst = await Promise.all(
+        Array.from({ length: 25 }, (_, i) =>
+          post(
+            `${auth.url}/login`,
+            { login: victim.login, password: i === 12 ? PASSWORD : 'wrong guess' },
+            { headers: attacker },
+          ),
+        ),
+      );
+      const statuses = burst.map((res) => res.status);
+      const verified = statuses.filter((status) => status !== 429);
+      // Exactly the bound is verified; a success refunds its one point, which may let one more through.
+      expect(verified.length, statuses.join(',')).to.be.within(PER_LOGIN_ADDRESS_LIMIT, PER_LOGIN_ADDRESS_LIMIT + 1);
+      expect(statuses.filter((status) => status === 429)).to.have.length(25 - verified.length);
+    });
+
+    it('bounds a parallel burst from one address across many logins', async () => {
+      const office = freshIp();
+      const burst = await Promise.all(
+        Array.from({ length: PER_IP_LIMIT + 10 }, () =>
+          post(`${auth.url}/login`, { login: uniqueLogin('burst'), password: 'nope nope' }, { headers: office }),
+        ),
+      );
+      expect(burst.filter((res) => res.status === 401)).to.have.length(PER_IP_LIMIT);
+      expect(burst.filter((res) => res.status === 429)).to.have.length(10);
     });
 
     it("never blocks a user's correct password because of other users' failures below the address bound", async () => {
@@ -371,20 +443,50 @@ describe('auth service', function () {
       expect(fromElsewhere.status).to.equal(200);
     });
 
-    it('clears the per-login count after a successful login', async () => {
+    it('a successful login refunds its own point and does not clear earlier failures', async () => {
       const user = await registerUser(auth.url);
-      for (let i = 0; i < PER_LOGIN_LIMIT - 1; i += 1) {
-        await post(`${auth.url}/login`, { login: user.login, password: 'wrong guess' }, { headers: freshIp() });
+      const from = freshIp();
+      for (let i = 0; i < PER_LOGIN_ADDRESS_LIMIT - 1; i += 1) {
+        await post(`${auth.url}/login`, { login: user.login, password: 'wrong guess' }, { headers: from });
       }
-      expect((await post(`${auth.url}/login`, { login: user.login, password: PASSWORD })).status).to.equal(200);
-      for (let i = 0; i < PER_LOGIN_LIMIT - 1; i += 1) {
-        const res = await post(
-          `${auth.url}/login`,
-          { login: user.login, password: 'wrong guess' },
-          { headers: freshIp() },
-        );
-        expect(res.status).to.equal(401);
-      }
+      expect(
+        (await post(`${auth.url}/login`, { login: user.login, password: PASSWORD }, { headers: from })).status,
+      ).to.equal(200);
+      expect(
+        (await post(`${auth.url}/login`, { login: user.login, password: 'wrong guess' }, { headers: from })).status,
+      ).to.equal(401);
+      expect(
+        (await post(`${auth.url}/login`, { login: user.login, password: PASSWORD }, { headers: from })).status,
+      ).to.equal(429);
+    });
+  });
+
+  describe('registration rate limit', () => {
+    let limited: AppProcess;
+    before(async () => {
+      limited = await startApp('auth', { TRUST_PROXY: 'true', REGISTER_MAX_PER_IP: String(REGISTER_LIMIT) });
+    });
+    after(async () => {
+      if (limited) expect(await limited.stop()).to.equal(0);
+    });
+
+    it(`refuses more than ${REGISTER_LIMIT} registrations per address in a burst, and serves other addresses`, async () => {
+      const from = freshIp();
+      const burst = await Promise.all(
+        Array.from({ length: REGISTER_LIMIT + 3 }, () =>
+          post(`${limited.url}/register`, { login: uniqueLogin('many'), password: PASSWORD }, { headers: from }),
+        ),
+      );
+      expect(burst.filter((res) => res.status === 201)).to.have.length(REGISTER_LIMIT);
+      const refused = burst.filter((res) => res.status === 429);
+      expect(refused).to.have.length(3);
+      expect(refused[0]?.body.error.code).to.equal('rate_limited');
+      const elsewhere = await post(
+        `${limited.url}/register`,
+        { login: uniqueLogin(), password: PASSWORD },
+        { headers: freshIp() },
+      );
+      expect(elsewhere.status).to.equal(201);
     });
   });
 

@@ -18,6 +18,7 @@ import type { Registry } from 'prom-client';
 import type { AuthMetrics } from './auth-metrics.js';
 import type { LoginLimiter } from './login-limiter.js';
 import type { PasswordHasher } from './password-hasher.js';
+import type { RegisterLimiter } from './register-limiter.js';
 import { accountRoutes } from './routes/accounts.js';
 import { keyRoutes } from './routes/keys.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -30,6 +31,7 @@ export interface AuthAppDependencies {
   refreshTokens: RefreshTokenRepository;
   passwords: PasswordHasher;
   limiter: LoginLimiter;
+  registerLimiter: RegisterLimiter;
   sessions: SessionTokens;
   signer: AccessTokenSigner;
   tokens: AccessTokenCheck;

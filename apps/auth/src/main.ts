@@ -9,6 +9,7 @@ import { createAuthApp } from './auth-app.js';
 import { authMetrics } from './auth-metrics.js';
 import { LoginLimiter } from './login-limiter.js';
 import { PasswordHasher } from './password-hasher.js';
+import { RegisterLimiter } from './register-limiter.js';
 import { SessionTokens } from './session-tokens.js';
 
 const EXPIRED_TOKEN_SWEEP_INTERVAL_MS = 60 * 60_000;
@@ -40,6 +41,7 @@ runApp('auth', async () => {
     refreshTokens,
     passwords: new PasswordHasher(config.argon2),
     limiter: new LoginLimiter(redis, config.redis.prefix, config.loginLimits),
+    registerLimiter: new RegisterLimiter(redis, config.redis.prefix, config.registerLimits),
     sessions: new SessionTokens(signer, refreshTokens, { refreshTtlS: config.tokens.refreshTtlS }),
     signer,
     tokens: verifier,

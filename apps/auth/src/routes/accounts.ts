@@ -6,6 +6,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { AuthMetrics } from '../auth-metrics.js';
 import type { LoginLimiter } from '../login-limiter.js';
 import type { PasswordHasher } from '../password-hasher.js';
+import type { RegisterLimiter } from '../register-limiter.js';
 
 /** POST /register, GET /me */
 export function accountRoutes(deps: {
@@ -15,11 +16,13 @@ export function accountRoutes(deps: {
   metrics: AuthMetrics;
   refreshTokens: RefreshTokenRepository;
   limiter: LoginLimiter;
+  registerLimiter: RegisterLimiter;
 }) {
   const router = Router();
 
   router.post('/register', async (req, res) => {
     const body = parseInput(registerBody, req.body, 'body');
+    await deps.registerLimiter.take(req.ip ?? 'unknown');
     const user = {
       _id: uuidv7(),
       login: body.login,
@@ -50,11 +53,11 @@ export function accountRoutes(deps: {
     const user = await deps.users.findById(authenticatedUserId(res));
     if (!user) throw new ChatError('unauthorized', 'the account of this token no longer exists');
     const ip = req.ip ?? 'unknown';
-    await deps.limiter.assertAllowed(user.login, ip);
+    await deps.limiter.take(user.login, ip);
     if (!(await deps.passwords.verify(user.passwordHash, body.password))) {
-      await deps.limiter.recordFailure(user.login, ip);
       throw new ChatError('unauthorized', 'password is wrong');
     }
+    await deps.limiter.refund(user.login, ip);
     await deps.refreshTokens.revokeAllOf(user._id, new Date());
     await deps.users.delete(user._id);
     req.log.info({ userId: user._id }, 'account deleted');

@@ -23,7 +23,7 @@ export function sessionRoutes(deps: {
     const login = body.login.toLowerCase();
     const ip = req.ip ?? 'unknown';
     try {
-      await deps.limiter.assertAllowed(login, ip);
+      await deps.limiter.take(login, ip);
     } catch (error) {
       deps.metrics.logins.inc({ outcome: 'rate_limited' });
       throw error;
@@ -35,12 +35,11 @@ export function sessionRoutes(deps: {
       ? await deps.passwords.verify(user.passwordHash, body.password)
       : await deps.passwords.verifyDecoy(body.password);
     if (!user || !valid) {
-      await deps.limiter.recordFailure(login, ip);
       deps.metrics.logins.inc({ outcome: 'failure' });
       req.log.info({ login }, 'login failed');
       throw new ChatError('unauthorized', BAD_CREDENTIALS);
     }
-    await deps.limiter.recordSuccess(login);
+    await deps.limiter.refund(login, ip);
     deps.metrics.logins.inc({ outcome: 'success' });
     if (deps.passwords.needsRehash(user.passwordHash)) {
       await deps.users.updatePasswordHash(user._id, await deps.passwords.hash(body.password));

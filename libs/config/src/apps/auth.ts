@@ -19,9 +19,14 @@ export const authEnv = z
     ARGON2_MEMORY_KIB: positiveInt(65_536).pipe(z.number().min(19_456)),
     ARGON2_TIME_COST: positiveInt(3).pipe(z.number().min(2)),
     ARGON2_PARALLELISM: positiveInt(4),
-    LOGIN_MAX_FAILURES_PER_LOGIN: positiveInt(10),
+    LOGIN_MAX_FAILURES_PER_LOGIN_ADDRESS: positiveInt(10),
+    /** Across all addresses: high enough that an attacker elsewhere cannot lock a user out cheaply. */
+    LOGIN_MAX_FAILURES_PER_LOGIN: positiveInt(500),
     LOGIN_MAX_FAILURES_PER_IP: positiveInt(100),
     LOGIN_FAILURE_WINDOW_S: positiveInt(900),
+    /** Registrations per client address per window: each one costs an argon2 hash. */
+    REGISTER_MAX_PER_IP: positiveInt(20),
+    REGISTER_WINDOW_S: positiveInt(3600),
     /** Trust X-Forwarded-For from one proxy hop (set behind a load balancer), so the per-IP limit sees clients. */
     TRUST_PROXY: flag(false),
   })
@@ -40,10 +45,12 @@ export const authEnv = z
     },
     argon2: { memoryCost: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_TIME_COST, parallelism: env.ARGON2_PARALLELISM },
     loginLimits: {
+      perLoginAddress: env.LOGIN_MAX_FAILURES_PER_LOGIN_ADDRESS,
       perLogin: env.LOGIN_MAX_FAILURES_PER_LOGIN,
       perIp: env.LOGIN_MAX_FAILURES_PER_IP,
       windowS: env.LOGIN_FAILURE_WINDOW_S,
     },
+    registerLimits: { perIp: env.REGISTER_MAX_PER_IP, windowS: env.REGISTER_WINDOW_S },
   }));
 
 export type AuthConfig = z.output<typeof authEnv>;
