@@ -24,7 +24,8 @@ export interface NotificationProcessorDependencies {
 }
 
 /**
- * One notification job: claims the window's messages, checks presence and the read cursor once
+ * One notification job: ends its window's deduplication (what arrives from now on makes a new
+ * job), claims the window's messages, checks presence and the read cursor once
  * more (a recipient who came online or read them meanwhile is not notified), sends through the
  * transport (a failure throws, and BullMQ retries with backoff), then records it in MongoDB.
  * A notification already recorded is never sent again.
@@ -39,6 +40,10 @@ export function notificationProcessor(deps: NotificationProcessorDependencies) {
       else deps.metrics.sent.inc({ transport: deps.transport.name });
       return outcome;
     };
+    // Before claiming: a message that lands after the claim must get a job of its own, and BullMQ
+    // keeps a deduplication key with a TTL until it expires, even once this job has finished.
+    // (Removed only if it still names this job.)
+    await job.removeDeduplicationKey();
     const ids = await deps.pending.claim(userId, conversationId, jobId);
     if (ids.length === 0) return finish({ skipped: 'nothing pending' });
     if (await deps.presence.hasSession(userId)) return finish({ skipped: 'online' });

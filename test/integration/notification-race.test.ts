@@ -1,0 +1,115 @@
+import { createLogger } from '@chat/logger';
+import { PresenceStore } from '@chat/presence-store';
+import type { ConversationRepository, MessageDocument, MessageRepository, NotificationRepository } from '@chat/storage';
+import { Queue } from 'bullmq';
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { notificationProcessor } from '../../apps/notifier/src/notification-processor.js';
+import { NotificationScheduler, type NotifyJobData } from '../../apps/notifier/src/notification-scheduler.js';
+import { notifierMetrics } from '../../apps/notifier/src/notifier-metrics.js';
+import { PendingMessages } from '../../apps/notifier/src/pending-messages.js';
+import type { NotificationTransport } from '../../apps/notifier/src/transports/transport.js';
+import { REDIS_PREFIX, REDIS_URL } from '../support/test-environment.js';
+
+const CONVERSATION = '0190b000-0000-7000-8000-000000000001';
+const SENDER = '0190b000-0000-7000-8000-0000000000a1';
+const RECIPIENT = '0190b000-0000-7000-8000-0000000000b0';
+
+/**
+ * BullMQ deduplication keeps one job per (user, conversation) and collapse window. The window's
+ * job claims the pending set when it runs; a message arriving after that claim, while the
+ * deduplication key is still live, must get a job of its own, or it waits for the next message
+ * (or forever). Real Redis and BullMQ; the job is run by hand at the moment the race needs.
+ */
+describe('notifier: a message that arrives while its window is being notified (issue 9 bug 2)', () => {
+  const prefix = `${REDIS_PREFIX}-race`;
+  let redis: Redis;
+  let queue: Queue<NotifyJobData>;
+  const stored = new Map<string, MessageDocument>();
+  const sent: string[][] = [];
+
+  before(async () => {
+    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    queue = new Queue<NotifyJobData>('notifications', { connection: redis, prefix: `${prefix}:bull` });
+  });
+
+  after(async () => {
+    await queue.obliterate({ force: true });
+    await queue.close();
+    redis.disconnect();
+  });
+
+  it('schedules a new job for a message that lands after the claim', async () => {
+    const logger = createLogger({ app: 'test', level: 'silent' });
+    const metrics = notifierMetrics(new Registry(), queue);
+    const pending = new PendingMessages(redis, prefix);
+    const presence = new PresenceStore(redis, prefix);
+    // A long window: the deduplication key outlives the moment the job runs.
+    const scheduler = new NotificationScheduler(
+      queue,
+      pending,
+      presence,
+      { collapseMs: 60_000, attempts: 1, backoffMs: 1_000 },
+      logger,
+      metrics,
+    );
+    const process = notificationProcessor({
+      pending,
+      presence,
+      conversations: { findMembership: async () => ({ readSeq: 0 }) } as unknown as ConversationRepository,
+      messages: {
+        findByIds: async (ids: string[]) => new Map(ids.map((id) => [id, stored.get(id)] as const)),
+      } as unknown as MessageRepository,
+      notifications: { wasSent: async () => false, record: async () => undefined } as unknown as NotificationRepository,
+      transport: {
+        name: 'test',
+        send: async (notification: { messageIds: string[] }) => {
+          sent.push(notification.messageIds);
+        },
+      } as unknown as NotificationTransport,
+      logger,
+      metrics,
+    });
+    const persist = async (seq: number) => {
+      const id = `0190b000-0000-7000-8000-00000000010${seq}`;
+      stored.set(id, {
+        _id: id,
+        conversationId: CONVERSATION,
+        seq,
+        senderId: SENDER,
+        clientMsgId: `c${seq}`,
+        body: `m${seq}`,
+        createdAt: new Date(),
+      });
+      await scheduler.handle({
+        type: 'message.persisted',
+        message: {
+          id,
+          conversationId: CONVERSATION,
+          seq,
+          senderId: SENDER,
+          body: `m${seq}`,
+          clientMsgId: `c${seq}`,
+          createdAt: new Date().toISOString(),
+        },
+        members: [SENDER, RECIPIENT],
+      });
+      return id;
+    };
+
+    const first = await persist(1);
+    const [job] = await queue.getDelayed();
+    expect(job, 'the window job').to.not.equal(undefined);
+    // The window's job runs (BullMQ would start it when its delay ends) and claims message 1 ...
+    await process(job as NonNullable<typeof job>);
+    expect(sent).to.deep.equal([[first]]);
+    // ... and message 2 arrives right after the claim, inside the deduplication key's life
+    // (BullMQ keeps a key with a TTL until it expires, even after its job finished).
+    const second = await persist(2);
+    const later = (await queue.getDelayed()).filter((other) => other.id !== job?.id);
+    expect(later, 'a job for the message that came after the claim').to.have.length(1);
+    await process(later[0] as NonNullable<(typeof later)[0]>);
+    expect(sent).to.deep.equal([[first], [second]]);
+  });
+});
