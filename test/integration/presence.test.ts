@@ -69,7 +69,13 @@ describe('presence and typing', function () {
     const online = await watcher.waitFor(
       (f) => f.type === 'presence.changed' && f.userId === bob.id && f.status === 'online',
     );
-    expect(online).to.deep.equal({ type: 'presence.changed', userId: bob.id, status: 'online' });
+    expect(online).to.deep.equal({
+      type: 'presence.changed',
+      userId: bob.id,
+      status: 'online',
+      version: online.version,
+    });
+    expect(online.version).to.be.a('number');
     expect(await query(bob.id)).to.deep.equal({ userId: bob.id, status: 'online' });
 
     const laptop = await ChatClient.connect(edgeA(), bob.accessToken);
@@ -91,6 +97,7 @@ describe('presence and typing', function () {
     // Exactly one event per transition, with two workers running.
     await sleep(600);
     expect(changesOf(bob.id).map((f) => f.status)).to.deep.equal(['online', 'offline']);
+    expect(offline.version).to.be.greaterThan(online.version);
   });
 
   it('takes the users of a SIGKILLed edge node offline within the heartbeat expiry', async () => {

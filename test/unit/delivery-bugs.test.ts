@@ -60,6 +60,30 @@ describe('delivery bugs', () => {
     });
   });
 
+  describe('presence cannot go backwards (bug 3)', () => {
+    it('drops a presence change whose version is not above the last one pushed for that user', () => {
+      const pushed: Array<{ status: string; version: number }> = [];
+      const watcher = { push: (text: string) => pushed.push(JSON.parse(text)) } as unknown as Session;
+      const deps = {
+        contacts: { watchersOf: (userId: string) => (userId === ALICE ? new Set([watcher]) : undefined) },
+      } as unknown as DeliveryRouterDependencies;
+      const router = new DeliveryRouter(deps);
+      const change = (status: 'online' | 'offline', version: number) =>
+        router.route({ type: 'presence.changed', userId: ALICE, status, version });
+      change('offline', 10);
+      change('online', 12);
+      // A second worker publishes the older offline again after a handover: stale.
+      change('offline', 10);
+      change('online', 12);
+      change('offline', 13);
+      expect(pushed.map((frame) => [frame.status, frame.version])).to.deep.equal([
+        ['offline', 10],
+        ['online', 12],
+        ['offline', 13],
+      ]);
+    });
+  });
+
   describe('a database error while telling a duplicate from a seq conflict (bug 4)', () => {
     it('sends the unwritten messages to the retry ladder instead of rejecting the batch', async () => {
       const events: MessageCreatedEvent[] = [1, 2, 3].map((n) => ({

@@ -64,6 +64,7 @@ export class TransitionPublisher {
               type: 'presence.changed',
               userId: transition.userId,
               status: transition.status,
+              version: transition.version,
               ...(transition.lastSeen === undefined ? {} : { lastSeen: new Date(transition.lastSeen).toISOString() }),
             };
             return this.#publisher.publish(EVENTS.presenceChanged, event);

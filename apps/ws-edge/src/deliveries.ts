@@ -22,6 +22,8 @@ import type { Session } from './session.js';
  * is no test of a repeat. What this window forgets is pushed again, and clients drop it by id.
  */
 export const PUSHED_MESSAGE_WINDOW = 100_000;
+/** Users whose last presence version this node remembers. */
+const PRESENCE_VERSIONS_TRACKED = 100_000;
 
 export interface DeliveryRouterDependencies {
   sessions: LocalSessions;
@@ -41,6 +43,7 @@ export interface DeliveryRouterDependencies {
 export class DeliveryRouter {
   readonly #deps: DeliveryRouterDependencies;
   readonly #pushed = new LRUCache<string, true>({ max: PUSHED_MESSAGE_WINDOW });
+  readonly #presenceVersions = new LRUCache<string, number>({ max: PRESENCE_VERSIONS_TRACKED });
 
   constructor(deps: DeliveryRouterDependencies) {
     this.#deps = deps;
@@ -90,12 +93,17 @@ export class DeliveryRouter {
         return;
       }
       case 'presence.changed': {
+        // Two workers after a handover, or a drain that outlived its lock, can publish a
+        // transition late or twice: an offline older than an online already pushed is stale.
+        if (event.version <= (this.#presenceVersions.get(event.userId) ?? 0)) return;
+        this.#presenceVersions.set(event.userId, event.version);
         const watchers = this.#deps.contacts.watchersOf(event.userId);
         if (!watchers) return;
         const frame: PresenceChangedFrame = {
           type: 'presence.changed',
           userId: event.userId,
           status: event.status,
+          version: event.version,
           ...(event.lastSeen === undefined ? {} : { lastSeen: event.lastSeen }),
         };
         const text = JSON.stringify(frame);

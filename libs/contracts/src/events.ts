@@ -78,6 +78,8 @@ export const presenceChangedEvent = z.object({
   userId: id,
   status: z.enum(['online', 'offline']),
   lastSeen: isoDate.optional(),
+  /** Grows with each transition of the user: a receiver drops one not above the last it saw. */
+  version: z.number().int().positive(),
 });
 export type PresenceChangedEvent = z.output<typeof presenceChangedEvent>;
 

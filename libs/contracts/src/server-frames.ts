@@ -38,6 +38,8 @@ export interface PresenceChangedFrame {
   userId: string;
   status: 'online' | 'offline';
   lastSeen?: string;
+  /** Grows with each of the user's transitions; a client keeps the highest. */
+  version: number;
 }
 
 export interface TypingFrame {

@@ -17,6 +17,8 @@ export interface PresenceTransition {
   status: PresenceStatus;
   /** ms since the epoch, for offline transitions. */
   lastSeen?: number;
+  /** Grows with every transition of this user (see scripts.ts `nextVersion`). */
+  version: number;
 }
 
 export interface LiveSession {
@@ -24,7 +26,12 @@ export interface LiveSession {
   sessionId: string;
 }
 
-const OUTBOX_LOCK_MS = 10_000;
+/**
+ * How long a drainer holds the outbox. Well above the broker's confirm timeout (10 s), so a drain
+ * whose publishes wait for confirms is not overtaken by a second drainer publishing the same
+ * entries; and the release trims only while the lock is still the drainer's own.
+ */
+const OUTBOX_LOCK_MS = 30_000;
 
 /**
  * Presence kept in Redis: which sessions each user has on which edge node, when each node last

@@ -17,8 +17,19 @@ local function nodeKey(node) return base .. ':node:' .. node end
 local function seenKey(user) return base .. ':seen:' .. user end
 local function statusKey(user) return base .. ':status:' .. user end
 local candidates = base .. ':leaving'
+-- A user's transitions carry a version that only grows: the later of (last + 1) and the server's
+-- clock in ms, so it keeps growing after Redis lost its data too. Edges drop a transition whose
+-- version is not above the last one they saw (a stale one published late or twice).
+local function nextVersion(user)
+  local key = base .. ':version:' .. user
+  local now = redis.call('TIME')
+  local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+  local version = math.max(tonumber(redis.call('GET', key) or '0') + 1, ms)
+  redis.call('SET', key, string.format('%d', version))
+  return version
+end
 local function announce(user, status, at)
-  local event = { userId = user, status = status }
+  local event = { userId = user, status = status, version = nextVersion(user) }
   if status == 'offline' then event.lastSeen = tonumber(at) end
   redis.call('RPUSH', base .. ':outbox', cjson.encode(event))
 end

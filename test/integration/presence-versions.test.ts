@@ -1,0 +1,48 @@
+import { PresenceStore, type PresenceTransition } from '@chat/presence-store';
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { REDIS_PREFIX, REDIS_URL } from '../support/test-environment.js';
+
+const USER = '0190c000-0000-7000-8000-0000000000a1';
+
+/** The presence scripts on the real Redis: every transition of a user carries a version that only grows. */
+describe('presence transition versions (issue 9 bug 3)', () => {
+  let redis: Redis;
+  let store: PresenceStore;
+
+  before(() => {
+    redis = new Redis(REDIS_URL);
+    store = new PresenceStore(redis, `${REDIS_PREFIX}-versions`);
+  });
+
+  after(() => redis.disconnect());
+
+  const drain = async (): Promise<PresenceTransition[]> => {
+    const all: PresenceTransition[] = [];
+    while ((await store.drainOutbox(async (transitions) => void all.push(...transitions))) > 0);
+    return all;
+  };
+
+  it('numbers online and offline transitions in increasing order, also after the version key is lost', async () => {
+    const session = { userId: USER, sessionId: 's1' };
+    const t0 = Date.now();
+    await store.connect('node-a', session, t0);
+    await store.disconnect('node-a', session, t0 + 1);
+    await store.settle(t0 + 10);
+    await store.connect('node-a', { userId: USER, sessionId: 's2' }, t0 + 20);
+    const first = await drain();
+    expect(first.map((t) => t.status)).to.deep.equal(['online', 'offline', 'online']);
+    const versions = first.map((t) => t.version);
+    for (let i = 1; i < versions.length; i += 1) expect(versions[i]).to.be.greaterThan(versions[i - 1] ?? 0);
+
+    // Redis lost the version (a restart without data): the next version still beats the old ones.
+    const keys = await redis.keys(`${REDIS_PREFIX}-versions*version*`);
+    expect(keys).to.have.length.greaterThan(0);
+    await redis.del(...keys);
+    await store.disconnect('node-a', { userId: USER, sessionId: 's2' }, Date.now());
+    await store.settle(Date.now() + 10);
+    const [offline] = await drain();
+    expect(offline?.status).to.equal('offline');
+    expect(offline?.version).to.be.greaterThan(versions.at(-1) ?? 0);
+  });
+});
