@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
-import { ChatClient } from '../support/chat-client.js';
+import { openDirectPairs } from '../support/direct-pairs.js';
 import { activeConsumerOf, management } from '../support/management-api.js';
 import { dropDatabaseAndClose, isolatedVhost } from '../support/private-services.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { MONGO_URL } from '../support/test-environment.js';
-import { registerUser } from '../support/users.js';
 import { eventually } from '../support/wait.js';
 
 /**
@@ -35,17 +34,14 @@ describe('two persisters and a persister crash mid-stream', function () {
   });
 
   it('loses and duplicates nothing when the active persister is SIGKILLed', async () => {
-    const pairs = await Promise.all(
-      Array.from({ length: PAIRS }, async (_, i) => {
-        const [a, b] = await Promise.all([
-          registerUser(system.auth.url, `s${i}`),
-          registerUser(system.auth.url, `r${i}`),
-        ]);
-        const sender = await ChatClient.connect(system.edges[0]?.url ?? '', a.accessToken);
-        const receiver = await ChatClient.connect(system.edges[1]?.url ?? '', b.accessToken);
-        const { conversation } = await sender.request('conversation.open_direct', { userId: b.id });
-        return { sender, receiver, conversationId: conversation.id as string };
-      }),
+    const pairs = await openDirectPairs(
+      {
+        authUrl: system.auth.url,
+        senderEdgeUrl: system.edges[0]?.url ?? '',
+        receiverEdgeUrl: system.edges[1]?.url ?? '',
+        loginPrefix: '',
+      },
+      PAIRS,
     );
 
     // Which persister holds the shards now? (Single active consumer: one per shard.)

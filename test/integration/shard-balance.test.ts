@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
-import { ChatClient } from '../support/chat-client.js';
+import { openDirectPairs } from '../support/direct-pairs.js';
 import { activeConsumerOf } from '../support/management-api.js';
 import { dropDatabaseAndClose, isolatedVhost } from '../support/private-services.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { MONGO_URL, RUN_ID } from '../support/test-environment.js';
-import { registerUser } from '../support/users.js';
 import { eventually } from '../support/wait.js';
 
 const SHARDS = 8;
@@ -74,17 +73,14 @@ describe('shard balance across persisters', function () {
   });
 
   it('rebalances after a persister is SIGKILLed and another starts, and to 3 when a third joins, losing nothing', async () => {
-    const pairs = await Promise.all(
-      Array.from({ length: PAIRS }, async (_, i) => {
-        const [a, b] = await Promise.all([
-          registerUser(system.auth.url, `bs${i}`),
-          registerUser(system.auth.url, `br${i}`),
-        ]);
-        const sender = await ChatClient.connect(system.edges[0]?.url ?? '', a.accessToken);
-        const receiver = await ChatClient.connect(system.edges[1]?.url ?? '', b.accessToken);
-        const { conversation } = await sender.request('conversation.open_direct', { userId: b.id });
-        return { sender, receiver, conversationId: conversation.id as string };
-      }),
+    const pairs = await openDirectPairs(
+      {
+        authUrl: system.auth.url,
+        senderEdgeUrl: system.edges[0]?.url ?? '',
+        receiverEdgeUrl: system.edges[1]?.url ?? '',
+        loginPrefix: 'b',
+      },
+      PAIRS,
     );
     const acked = new Map<string, string[]>();
     let sent = 0;
