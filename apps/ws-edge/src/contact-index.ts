@@ -5,12 +5,23 @@ import type { Session } from './session.js';
  * conversations, so a `presence.changed` for a user goes to exactly the local sessions that
  * share a conversation with them. Built from `session.ready`, kept current by
  * `membership.changed`; no database query per presence event.
+ *
+ * A session is registered before its `session.ready` snapshot is read, so a membership change
+ * can arrive between the two, and the snapshot may predate it. Changes that arrive while a
+ * session is opening are kept for it and replayed on top of its snapshot when it is tracked.
  */
 export class ContactIndex {
   readonly #membersBySession = new Map<Session, Map<string, ReadonlySet<string>>>();
   readonly #sessionsByConversation = new Map<string, Set<Session>>();
   readonly #watchers = new Map<string, Set<Session>>();
   readonly #watchedBy = new Map<Session, Set<string>>();
+  /** Sessions opened and not yet tracked, with the membership changes seen meanwhile. */
+  readonly #opening = new Map<Session, Array<{ conversationId: string; members: ReadonlySet<string> }>>();
+
+  /** A session is registered; its snapshot is being read. */
+  opened(session: Session): void {
+    this.#opening.set(session, []);
+  }
 
   /** Starts tracking a session with its user's conversations and their members. */
   track(session: Session, conversations: ReadonlyArray<{ id: string; members: readonly string[] }>): void {
@@ -20,10 +31,13 @@ export class ContactIndex {
       this.#indexConversation(conversation.id, session);
     }
     this.#membersBySession.set(session, byConversation);
+    for (const change of this.#opening.get(session) ?? []) this.#apply(session, change.conversationId, change.members);
+    this.#opening.delete(session);
     this.#rewatch(session);
   }
 
   forget(session: Session): void {
+    this.#opening.delete(session);
     const byConversation = this.#membersBySession.get(session);
     if (!byConversation) return;
     for (const conversationId of byConversation.keys()) {
@@ -42,21 +56,28 @@ export class ContactIndex {
    */
   updateConversation(conversationId: string, members: readonly string[], sessionsOfMembers: Iterable<Session>): void {
     const memberSet = new Set(members);
+    for (const changes of this.#opening.values()) changes.push({ conversationId, members: memberSet });
     const affected = new Set<Session>([
       ...(this.#sessionsByConversation.get(conversationId) ?? []),
       ...sessionsOfMembers,
     ]);
     for (const session of affected) {
-      const byConversation = this.#membersBySession.get(session);
-      if (!byConversation) continue;
-      if (memberSet.has(session.userId)) {
-        byConversation.set(conversationId, memberSet);
-        this.#indexConversation(conversationId, session);
-      } else {
-        byConversation.delete(conversationId);
-        this.#sessionsByConversation.get(conversationId)?.delete(session);
-      }
+      if (!this.#membersBySession.has(session)) continue;
+      this.#apply(session, conversationId, memberSet);
       this.#rewatch(session);
+    }
+  }
+
+  /** Records a conversation's members for one tracked session (dropping it if the user left). */
+  #apply(session: Session, conversationId: string, members: ReadonlySet<string>): void {
+    const byConversation = this.#membersBySession.get(session);
+    if (!byConversation) return;
+    if (members.has(session.userId)) {
+      byConversation.set(conversationId, members);
+      this.#indexConversation(conversationId, session);
+    } else {
+      byConversation.delete(conversationId);
+      this.#sessionsByConversation.get(conversationId)?.delete(session);
     }
   }
 

@@ -173,7 +173,10 @@ runApp('ws-edge', async () => {
     tokens,
     users,
     sessions,
-    onSessionOpened: (session) => reporter.opened(session),
+    onSessionOpened: (session) => {
+      contacts.opened(session);
+      reporter.opened(session);
+    },
     onSessionReady: (session, list) => contacts.track(session, list),
     onSessionClosed: (session) => {
       reporter.closed(session);
