@@ -53,13 +53,13 @@ function withoutComments(source: string): string {
   return source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
 }
 
-export function importedSpecifiers(source: string): string[] {
+function importedSpecifiers(source: string): string[] {
   const code = withoutComments(source);
   return IMPORT_SPECIFIERS.flatMap((pattern) => [...code.matchAll(pattern)].map((match) => match[1] ?? ''));
 }
 
 /** 'a/b' → 'a', '@scope/a/b' → '@scope/a'; undefined for relative paths and builtins. */
-export function packageOf(specifier: string): string | undefined {
+function packageOf(specifier: string): string | undefined {
   if (specifier.startsWith('.') || specifier.startsWith('/')) return undefined;
   if (specifier.startsWith('node:') || builtinModules.includes(specifier.split('/')[0] ?? '')) return undefined;
   const parts = specifier.split('/');
