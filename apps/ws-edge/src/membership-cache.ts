@@ -17,12 +17,15 @@ const TTL_MS = 60_000;
 /**
  * Conversation membership without a database round trip per message. Entries are dropped on
  * every node when a `membership.changed` event arrives; a load that raced with such an event
- * is not kept. Concurrent loads of one conversation share one query.
+ * is not kept. Concurrent reads of one conversation share one query, and loads of one
+ * conversation run one at a time, newest last: a load asked for after an invalidation waits for
+ * the one in flight, so callers are answered in the order they asked (one client's concurrent
+ * sends keep their order) and an older result never lands after a newer one.
  */
 export class MembershipCache {
   readonly #repository: ConversationRepository;
   readonly #entries = new LRUCache<string, { value: CachedConversation | null }>({ max: MAX_CACHED, ttl: TTL_MS });
-  readonly #loading = new Map<string, Promise<CachedConversation | null>>();
+  readonly #loading = new Map<string, { generation: number; load: Promise<CachedConversation | null> }>();
   readonly #generations = new Map<string, number>();
 
   constructor(repository: ConversationRepository) {
@@ -33,16 +36,21 @@ export class MembershipCache {
   get(conversationId: string): Promise<CachedConversation | null> {
     const cached = this.#entries.get(conversationId);
     if (cached) return Promise.resolve(cached.value);
-    const inFlight = this.#loading.get(conversationId);
-    if (inFlight) return inFlight;
     const generation = this.#generations.get(conversationId) ?? 0;
-    const load = this.#load(conversationId)
+    const inFlight = this.#loading.get(conversationId);
+    if (inFlight?.generation === generation) return inFlight.load;
+    // An older load is in flight (invalidated since it started): this one runs after it.
+    const previous = inFlight?.load.catch(() => undefined) ?? Promise.resolve();
+    const load: Promise<CachedConversation | null> = previous
+      .then(() => this.#load(conversationId))
       .then((value) => {
         if ((this.#generations.get(conversationId) ?? 0) === generation) this.#entries.set(conversationId, { value });
         return value;
       })
-      .finally(() => this.#loading.delete(conversationId));
-    this.#loading.set(conversationId, load);
+      .finally(() => {
+        if (this.#loading.get(conversationId)?.load === load) this.#loading.delete(conversationId);
+      });
+    this.#loading.set(conversationId, { generation, load });
     return load;
   }
 
@@ -55,7 +63,6 @@ export class MembershipCache {
   invalidate(conversationId: string): void {
     this.#generations.set(conversationId, (this.#generations.get(conversationId) ?? 0) + 1);
     this.#entries.delete(conversationId);
-    this.#loading.delete(conversationId);
     if (this.#generations.size > MAX_CACHED) this.#generations.clear();
   }
 
