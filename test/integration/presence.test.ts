@@ -142,7 +142,7 @@ describe('presence and typing', function () {
     expect(answer.presence.map((p: { userId: string; status: string }) => [p.userId, p.status])).to.deep.equal([
       [carol.id, 'online'],
       [bob.id, 'offline'],
-      ['55555555-5555-4555-8555-555555555555', 'offline'],
+      ['55555555-5555-4555-8555-555555555555', 'unknown'],
     ]);
     const tooMany = Array.from({ length: 101 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
     const error = (await watcher.request('presence.query', { userIds: tooMany }).catch((e) => e)) as FrameError;
@@ -152,6 +152,9 @@ describe('presence and typing', function () {
   it('does not tell people who share no conversation', async () => {
     const stranger = await registerUser(system.auth.url, 'stranger');
     const strangerClient = await ChatClient.connect(edgeB(), stranger.accessToken);
+    // Asked directly, presence of a user they share nothing with is unknown, with no lastSeen (bug 7).
+    const asked = await strangerClient.request('presence.query', { userIds: [bob.id] });
+    expect(asked.presence).to.deep.equal([{ userId: bob.id, status: 'unknown' }]);
     const bobAgain = await ChatClient.connect(edgeA(), bob.accessToken);
     await watcher.waitFor(
       (f) => f.type === 'presence.changed' && f.userId === bob.id && changesOf(bob.id).length === 3,

@@ -81,6 +81,11 @@ export class ContactIndex {
     }
   }
 
+  /** Whether this session's user shares a conversation with `userId` (as this node knows it). */
+  shares(session: object, userId: string): boolean {
+    return this.#watchedBy.get(session as Session)?.has(userId) ?? false;
+  }
+
   /** The local sessions that share a conversation with `userId`. */
   watchersOf(userId: string): ReadonlySet<Session> | undefined {
     return this.#watchers.get(userId);

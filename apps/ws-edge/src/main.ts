@@ -94,6 +94,7 @@ runApp('ws-edge', async () => {
   const intake = new MessageIntake(publisher, conversations, metrics);
   const reads = new ReadReceipts(conversations, conversationRepository, publisher);
   const typingRelay = new TypingRelay(conversations, publisher);
+  const contacts = new ContactIndex();
   const router = new FrameRouter(
     [
       messageSend,
@@ -109,9 +110,8 @@ runApp('ws-edge', async () => {
       presenceQuery,
       ping,
     ],
-    { conversations, intake, tokens, reads, typing: typingRelay, presence },
+    { conversations, intake, tokens, reads, typing: typingRelay, presence, contacts },
   );
-  const contacts = new ContactIndex();
   const reporter = new PresenceReporter({
     nodeId: config.nodeId,
     publisher,

@@ -1,6 +1,7 @@
 import type { ClientFrame, ClientFrameType } from '@chat/contracts';
 import type { PresenceStore } from '@chat/presence-store';
 import type { AccessTokenVerifier } from '@chat/tokens';
+import type { ContactIndex } from '../contact-index.js';
 import type { ConversationService } from '../conversation-service.js';
 import type { MessageIntake } from '../message-intake.js';
 import type { ReadReceipts } from '../read-receipts.js';
@@ -14,6 +15,7 @@ export interface EdgeServices {
   reads: ReadReceipts;
   typing: TypingRelay;
   presence: PresenceStore;
+  contacts: ContactIndex;
 }
 
 /** The connection a frame came in on, as handlers see it. */
