@@ -52,7 +52,7 @@ describe('group size: one cap on every path that adds a member', function () {
       },
     );
     expect(rest.status).to.equal(400);
-    expect(rest.body.code).to.equal('bad_request');
+    expect(rest.body.error.code).to.equal('bad_request');
     const { conversation } = await alice.request('conversation.create_group', { title: 'full', members: ids(1, 3) });
     expect(conversation.members).to.have.length(CAP);
     alice.close();

@@ -18,6 +18,8 @@ export interface ConversationServiceDependencies {
   cache: MembershipCache;
   /** Tells every edge node (this one included) that a conversation's members changed. */
   announceMembership: (conversationId: string, members: string[]) => Promise<void>;
+  /** Members a group may have, its creator included (GROUP_MAX_MEMBERS). */
+  groupMaxMembers: number;
 }
 
 /**
@@ -79,6 +81,12 @@ export class ConversationService {
 
   async createGroup(userId: string, spec: { title: string; members: string[] }): Promise<Conversation> {
     const memberIds = [...new Set([userId, ...spec.members])];
+    if (memberIds.length > this.#deps.groupMaxMembers) {
+      throw new ChatError(
+        'bad_request',
+        `a group has at most ${this.#deps.groupMaxMembers} members, its creator included (${memberIds.length} given)`,
+      );
+    }
     const found = await this.#deps.users.findManyByIds(memberIds);
     if (found.length !== memberIds.length) {
       const known = new Set(found.map((user) => user._id));
@@ -103,6 +111,13 @@ export class ConversationService {
     const conversation = await this.requireMember(userId, conversationId);
     if (conversation.kind !== 'group') throw new ChatError('bad_request', 'members can only be added to a group');
     if (!(await this.#deps.users.findById(newMemberId))) throw new ChatError('not_found', 'no such user');
+    const members = (await this.#deps.conversations.membersOf([conversationId])).get(conversationId) ?? [];
+    if (!members.includes(newMemberId) && members.length >= this.#deps.groupMaxMembers) {
+      throw new ChatError(
+        'bad_request',
+        `the group is full: a group has at most ${this.#deps.groupMaxMembers} members`,
+      );
+    }
     await this.#deps.conversations.addMembers(conversationId, [newMemberId], new Date());
     return this.#afterMembershipChange(conversationId);
   }

@@ -84,6 +84,7 @@ runApp('ws-edge', async () => {
     messages: new MessageRepository(mongo.collections.messages),
     users,
     cache,
+    groupMaxMembers: config.limits.groupMaxMembers,
     announceMembership: async (conversationId, members) => {
       await publisher.publish(EVENTS.membershipChanged, { type: 'membership.changed', conversationId, members });
     },

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { MAX_GROUP_MEMBERS } from '@chat/contracts';
 import { z } from 'zod';
 import { positiveInt, stringList } from '../fields.js';
 import {
@@ -36,6 +37,11 @@ export const wsEdgeEnv = z
     WS_PING_INTERVAL_MS: positiveInt(30_000),
     PRESENCE_HEARTBEAT_INTERVAL_MS: positiveInt(10_000),
     DELIVERY_PREFETCH: positiveInt(256),
+    /**
+     * Members a group may have, its creator included. At most MAX_GROUP_MEMBERS: the member list
+     * travels with every message, and a longer one would fail the message's own schema.
+     */
+    GROUP_MAX_MEMBERS: positiveInt(MAX_GROUP_MEMBERS).pipe(z.number().max(MAX_GROUP_MEMBERS)),
   })
   .transform((env) => ({
     logLevel: env.LOG_LEVEL,
@@ -55,6 +61,7 @@ export const wsEdgeEnv = z
       ratePerS: env.WS_RATE_PER_S,
       rateBurst: env.WS_RATE_BURST,
       pingIntervalMs: env.WS_PING_INTERVAL_MS,
+      groupMaxMembers: env.GROUP_MAX_MEMBERS,
     },
     presenceHeartbeatIntervalMs: env.PRESENCE_HEARTBEAT_INTERVAL_MS,
     deliveryPrefetch: env.DELIVERY_PREFETCH,
