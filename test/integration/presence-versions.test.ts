@@ -1,6 +1,7 @@
 import { PresenceStore, type PresenceTransition } from '@chat/presence-store';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
+import { startPrivateRedisServer } from '../support/private-services.js';
 import { REDIS_PREFIX, REDIS_URL } from '../support/test-environment.js';
 
 const USER = '0190c000-0000-7000-8000-0000000000a1';
@@ -44,5 +45,40 @@ describe('presence transition versions (issue 9 bug 3)', () => {
     const [offline] = await drain();
     expect(offline?.status).to.equal('offline');
     expect(offline?.version).to.be.greaterThan(versions.at(-1) ?? 0);
+  });
+});
+
+describe('presence scripts run by SHA (issue 9 bug 8)', function () {
+  this.timeout(30_000);
+  let server: Awaited<ReturnType<typeof startPrivateRedisServer>>;
+  let redis: Redis;
+
+  before(async () => {
+    // A Redis of its own: its command counters see only this test.
+    server = await startPrivateRedisServer();
+    redis = new Redis(server.url);
+  });
+
+  after(async () => {
+    redis?.disconnect();
+    await server?.destroy();
+  });
+
+  const calls = async (command: string): Promise<number> => {
+    const stats = await redis.info('commandstats');
+    return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+  };
+
+  it('sends each script text once (the first EVALSHA finds no script), then EVALSHA only', async () => {
+    const store = new PresenceStore(redis, 'sha-test');
+    for (let i = 0; i < 20; i += 1) {
+      await store.connect('node-a', { userId: USER, sessionId: `s${i}` }, Date.now());
+      await store.heartbeat('node-a', Date.now(), 1);
+    }
+    await store.drainOutbox(async () => undefined);
+    // 42 runs of four scripts (connect, heartbeat, claim and release of the outbox): the first run
+    // of each sends its text (EVAL after a NOSCRIPT), the other 38 only its SHA.
+    expect(await calls('eval')).to.equal(4);
+    expect(await calls('evalsha')).to.equal(38);
   });
 });

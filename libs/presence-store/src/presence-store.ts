@@ -39,6 +39,31 @@ const OUTBOX_LOCK_MS = 30_000;
  * scripts.ts). Shared by the presence worker (writes), the edge (`presence.query`) and the
  * notifier (is the recipient online?).
  */
+/** The scripts, by name; each is defined once per connection and then run by its SHA (EVALSHA). */
+const SCRIPTS = {
+  connect: { lua: CONNECT, keys: 1 },
+  disconnect: { lua: DISCONNECT, keys: 1 },
+  heartbeat: { lua: HEARTBEAT, keys: 1 },
+  snapshot: { lua: SNAPSHOT, keys: 1 },
+  sweep: { lua: SWEEP, keys: 1 },
+  settle: { lua: SETTLE, keys: 1 },
+  claimOutbox: { lua: CLAIM_OUTBOX, keys: 2 },
+  releaseOutbox: { lua: RELEASE_OUTBOX, keys: 2 },
+} as const;
+type PresenceScript = keyof typeof SCRIPTS;
+type ScriptCall = (...keysThenArgs: string[]) => Promise<unknown>;
+
+/**
+ * The script as a command of this connection (ioredis `defineCommand`): it sends EVALSHA, and the
+ * script's text only once, when the server does not know it yet (NOSCRIPT), not with every event.
+ */
+function scriptOn(redis: Redis, script: PresenceScript): ScriptCall {
+  const name = `chatPresence_${script}`;
+  const commands = redis as unknown as Record<string, ScriptCall | undefined>;
+  if (!commands[name]) redis.defineCommand(name, { numberOfKeys: SCRIPTS[script].keys, lua: SCRIPTS[script].lua });
+  return (commands[name] as ScriptCall).bind(redis);
+}
+
 export class PresenceStore {
   readonly #redis: Redis;
   readonly #base: string;
@@ -52,33 +77,33 @@ export class PresenceStore {
   }
 
   async connect(node: string, session: LiveSession, atMs: number): Promise<boolean> {
-    return (await this.#run(CONNECT, [node, session.userId, session.sessionId, String(atMs)])) === 1;
+    return (await this.#run('connect', [node, session.userId, session.sessionId, String(atMs)])) === 1;
   }
 
   /** Ends a session; a user left with none goes offline at the next settle after the grace period. */
   async disconnect(node: string, session: LiveSession, atMs: number): Promise<void> {
-    await this.#run(DISCONNECT, [node, session.userId, session.sessionId, String(atMs)]);
+    await this.#run('disconnect', [node, session.userId, session.sessionId, String(atMs)]);
   }
 
   /** Records a heartbeat; true when the node must re-announce its sessions (a snapshot). */
   async heartbeat(node: string, atMs: number, sessionCount: number): Promise<boolean> {
-    return (await this.#run(HEARTBEAT, [node, String(atMs), String(sessionCount)])) === 1;
+    return (await this.#run('heartbeat', [node, String(atMs), String(sessionCount)])) === 1;
   }
 
   /** Makes a node's sessions exactly `sessions`; returns how many users came online. */
   async snapshot(node: string, atMs: number, sessions: readonly LiveSession[]): Promise<number> {
     const entries = sessions.map((session) => `${session.userId}|${session.sessionId}`);
-    return Number(await this.#run(SNAPSHOT, [node, String(atMs), ...entries]));
+    return Number(await this.#run('snapshot', [node, String(atMs), ...entries]));
   }
 
   /** Ends every session of nodes silent since before `cutoffMs`; returns how many nodes. */
   async sweep(cutoffMs: number): Promise<number> {
-    return Number(await this.#run(SWEEP, [String(cutoffMs)]));
+    return Number(await this.#run('sweep', [String(cutoffMs)]));
   }
 
   /** Announces offline every user whose last session ended before `cutoffMs` and who has none now. */
   async settle(cutoffMs: number): Promise<number> {
-    return Number(await this.#run(SETTLE, [String(cutoffMs)]));
+    return Number(await this.#run('settle', [String(cutoffMs)]));
   }
 
   /** Each user's status as announced (online through the grace period after their last session). */
@@ -124,22 +149,22 @@ export class PresenceStore {
   async drainOutbox(publish: (transitions: PresenceTransition[]) => Promise<void>, max = 200): Promise<number> {
     const token = randomUUID();
     const keys = [`${this.#base}:outbox`, `${this.#base}:outbox:lock`];
-    const entries = (await this.#redis.eval(CLAIM_OUTBOX, 2, ...keys, token, String(OUTBOX_LOCK_MS), String(max))) as
+    const entries = (await scriptOn(this.#redis, 'claimOutbox')(...keys, token, String(OUTBOX_LOCK_MS), String(max))) as
       | string[]
       | null;
     if (!entries) return 0;
     try {
       if (entries.length > 0) await publish(entries.map((entry) => JSON.parse(entry) as PresenceTransition));
-      await this.#redis.eval(RELEASE_OUTBOX, 2, ...keys, token, String(entries.length));
+      await scriptOn(this.#redis, 'releaseOutbox')(...keys, token, String(entries.length));
     } catch (error) {
       // Leave the entries for the next drain; free the lock so it need not wait it out.
-      await this.#redis.eval(RELEASE_OUTBOX, 2, ...keys, token, '0').catch(() => undefined);
+      await scriptOn(this.#redis, 'releaseOutbox')(...keys, token, '0').catch(() => undefined);
       throw error;
     }
     return entries.length;
   }
 
-  #run(script: string, args: string[]): Promise<unknown> {
-    return this.#redis.eval(script, 1, this.#nodes, this.#base, ...args);
+  #run(script: PresenceScript, args: string[]): Promise<unknown> {
+    return scriptOn(this.#redis, script)(this.#nodes, this.#base, ...args);
   }
 }
