@@ -1,22 +1,29 @@
-import { type AppName, type AppProcess, startAppProcess } from '@chat/scripts/app-process';
+import { type AppProcess, startAppProcess } from '@chat/scripts/app-process';
+import { type AppInstance, describeSystem } from '@chat/scripts/system-apps';
 import type { BenchEnvironment } from './bench-environment.js';
 
+/** The edge whose inspector the idle-connection scenario uses. */
+export const INSPECTED_EDGE = 'ws-edge-1';
+
 /**
- * The whole system as `npm start` runs it (auth, two edges, two persisters, notifier, presence),
- * in the benchmark's environment, with handles to stop and restart parts of it.
+ * The whole system as `npm start` runs it (`describeSystem`'s default: auth, two edges, two
+ * persisters, notifier, presence), in the benchmark's environment and on free ports, with handles
+ * to stop and restart parts of it. Apps are named as in `npm start` (`ws-edge-1`, `persister-2`).
  */
 export class BenchSystem {
   readonly #env: BenchEnvironment;
+  readonly #instances: AppInstance[];
   readonly apps = new Map<string, AppProcess>();
 
   constructor(env: BenchEnvironment) {
     this.#env = env;
+    this.#instances = describeSystem({ nodeIdPrefix: `bench-edge-${env.runId}` });
   }
 
   /** Argon2 at OWASP's minimum keeps setup quick; the benchmark creates most users directly. */
   async start(edgeExtra: Record<string, string> = {}): Promise<void> {
     const common = { ARGON2_MEMORY_KIB: '19456', ARGON2_TIME_COST: '2', ARGON2_PARALLELISM: '1' };
-    await this.#start('auth', 'auth', common);
+    await Promise.all(this.#ofRole('auth').map((auth) => this.#start(auth, common)));
     const jwks = { AUTH_JWKS_URL: `${this.url('auth')}/.well-known/jwks.json` };
     const edge = {
       ...jwks,
@@ -27,25 +34,30 @@ export class BenchSystem {
       ...edgeExtra,
     };
     await Promise.all([
-      // The inspector (loopback, random port) lets the idle-connection scenario force a GC before reading memory.
-      this.#start('edge-1', 'ws-edge', {
-        ...edge,
-        NODE_ID: `bench-edge-1-${this.#env.runId}`,
-        NODE_OPTIONS: '--inspect=127.0.0.1:0',
-      }),
-      this.#start('edge-2', 'ws-edge', { ...edge, NODE_ID: `bench-edge-2-${this.#env.runId}` }),
+      ...this.#ofRole('edge').map((instance) =>
+        this.#start(instance, {
+          ...edge,
+          // The inspector (loopback, random port) lets the idle-connection scenario force a GC before reading memory.
+          ...(instance.name === INSPECTED_EDGE ? { NODE_OPTIONS: '--inspect=127.0.0.1:0' } : {}),
+        }),
+      ),
       this.startPersisters(),
-      this.#start('presence', 'presence', {}),
-      this.#start('notifier', 'notifier', {}),
+      ...this.#ofRole('presence').map((instance) => this.#start(instance, {})),
+      ...this.#ofRole('notifier').map((instance) => this.#start(instance, {})),
     ]);
   }
 
+  /** Names of the edges and persisters, in order (`ws-edge-1`, `ws-edge-2`; `persister-1`, ...). */
+  names(role: 'edge' | 'persister'): string[] {
+    return this.#ofRole(role).map((instance) => instance.name);
+  }
+
   async startPersisters(): Promise<void> {
-    await Promise.all([this.#start('persister-1', 'persister', {}), this.#start('persister-2', 'persister', {})]);
+    await Promise.all(this.#ofRole('persister').map((instance) => this.#start(instance, {})));
   }
 
   async stopPersisters(): Promise<void> {
-    await Promise.all(['persister-1', 'persister-2'].map((name) => this.stopApp(name)));
+    await Promise.all(this.names('persister').map((name) => this.stopApp(name)));
   }
 
   async stopApp(name: string): Promise<void> {
@@ -72,7 +84,13 @@ export class BenchSystem {
     await Promise.all([...this.apps.keys()].map((name) => this.stopApp(name)));
   }
 
-  async #start(name: string, app: AppName, extra: Record<string, string>): Promise<void> {
-    this.apps.set(name, await startAppProcess(app, this.#env.appEnv(extra), { name, readyTimeoutMs: 30_000 }));
+  #ofRole(role: AppInstance['role']): AppInstance[] {
+    return this.#instances.filter((instance) => instance.role === role);
+  }
+
+  async #start(instance: AppInstance, extra: Record<string, string>): Promise<void> {
+    const env = this.#env.appEnv({ ...extra, ...instance.env });
+    const app = await startAppProcess(instance.app, env, { name: instance.name, readyTimeoutMs: 30_000 });
+    this.apps.set(instance.name, app);
   }
 }

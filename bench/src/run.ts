@@ -5,6 +5,7 @@ import { startChildServer } from './baselines/child-server.js';
 import { databaseBaseline } from './baselines/database-baseline.js';
 import { websocketBaseline } from './baselines/websocket-baseline.js';
 import { openBenchSession } from './bench-session.js';
+import { INSPECTED_EDGE } from './bench-system.js';
 import { directPairs, RemoteFixtures } from './fixtures.js';
 import { machineFacts } from './machine.js';
 import { parseOptions } from './options.js';
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
       log('starting the system');
       await system.start({ WS_PING_INTERVAL_MS: String(BENCH_PING_INTERVAL_MS) });
     }
-    const edges: [string, string] = options.target?.edgeUrls ?? [system.url('edge-1'), system.url('edge-2')];
+    const edges: [string, string] = options.target?.edgeUrls ?? [system.url('ws-edge-1'), system.url('ws-edge-2')];
     // Against a running system the benchmark did not start, everything goes through its public API.
     const remote = options.target ? new RemoteFixtures(options.target.authUrl, edges[0], env.runId) : undefined;
     const users = (count: number, tag: string) => (remote ? remote.users(count, tag) : fixtures.users(count, tag));
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
           ? {}
           : {
               countStored: () => fixtures.countMessages(),
-              metricsUrls: ['edge-1', 'edge-2', 'persister-1', 'persister-2'].map((name) => system.url(name)),
+              metricsUrls: [...system.names('edge'), ...system.names('persister')].map((name) => system.url(name)),
             }),
         log,
       });
@@ -139,11 +140,11 @@ async function main(): Promise<void> {
       results.connections = await idleConnections({
         pool,
         edgeUrl: edges[0],
-        edgePid: system.pid('edge-1'),
+        edgePid: system.pid(INSPECTED_EDGE),
         tokens: users.map((u) => u.token),
         idleWindowMs: options.quick ? 3_000 : 15_000,
         pingIntervalMs: BENCH_PING_INTERVAL_MS,
-        forceGc: () => forceGc(system.output('edge-1')),
+        forceGc: () => forceGc(system.output(INSPECTED_EDGE)),
         log,
       });
     }
@@ -170,7 +171,7 @@ async function main(): Promise<void> {
         stopPersisters: () => system.stopPersisters(),
         startPersisters: async () => {
           await system.startPersisters();
-          return [system.url('persister-1'), system.url('persister-2')];
+          return system.names('persister').map((name) => system.url(name));
         },
         log,
       });

@@ -51,7 +51,7 @@ async function main(): Promise<number> {
       fixtures.conversation('direct', [sender.id, receiver.id]),
     );
     // Worker 0 sends on edge 1 to receivers on edge 2; worker 1 the other way round.
-    const edges = [system.url('edge-1'), system.url('edge-2')];
+    const edges = [system.url('ws-edge-1'), system.url('ws-edge-2')];
     const parts = split(pairs, pool.size);
     await pool.each((index) => ({
       kind: 'setup-pairs',
