@@ -32,19 +32,10 @@ export class DeadLetters {
 
   /** Never to be retried automatically: `chat.dead`, with why and from where. */
   async deadLetter(delivery: Delivery, reason: string, fromQueue: string): Promise<void> {
-    const { properties, content, fields } = delivery.message;
-    await this.#publisher.publish(EXCHANGES.dead, '', content, {
-      messageId: properties.messageId ?? `dead-${fields.deliveryTag}-${Date.now()}`,
-      contentType: properties.contentType,
-      type: properties.type,
-      timestamp: properties.timestamp,
-      mandatory: true,
-      headers: {
-        ...properties.headers,
-        [HEADERS.deadReason]: reason.slice(0, MAX_ERROR_CHARS),
-        [HEADERS.deadAt]: new Date().toISOString(),
-        [HEADERS.deadFrom]: fromQueue,
-      },
+    await this.#republish(delivery, EXCHANGES.dead, '', {
+      [HEADERS.deadReason]: reason.slice(0, MAX_ERROR_CHARS),
+      [HEADERS.deadAt]: new Date().toISOString(),
+      [HEADERS.deadFrom]: fromQueue,
     });
   }
 
@@ -61,19 +52,28 @@ export class DeadLetters {
       await this.deadLetter(delivery, step.reason, fromQueue);
       return step;
     }
-    const { properties, content } = delivery.message;
-    await this.#publisher.publish('', step.queue, content, {
-      messageId: properties.messageId ?? '',
+    await this.#republish(delivery, '', step.queue, {
+      [HEADERS.attempts]: attempts,
+      [HEADERS.lastError]: error.slice(0, MAX_ERROR_CHARS),
+    });
+    return step;
+  }
+
+  /** The message as it came (body, id, type, headers), plus `headers`; it must reach a queue. */
+  async #republish(
+    delivery: Delivery,
+    exchange: string,
+    routingKey: string,
+    headers: Record<string, string | number>,
+  ): Promise<void> {
+    const { properties, content, fields } = delivery.message;
+    await this.#publisher.publish(exchange, routingKey, content, {
+      messageId: properties.messageId ?? `republished-${fields.deliveryTag}-${Date.now()}`,
       contentType: properties.contentType,
       type: properties.type,
       timestamp: properties.timestamp,
       mandatory: true,
-      headers: {
-        ...properties.headers,
-        [HEADERS.attempts]: attempts,
-        [HEADERS.lastError]: error.slice(0, MAX_ERROR_CHARS),
-      },
+      headers: { ...properties.headers, ...headers },
     });
-    return step;
   }
 }
