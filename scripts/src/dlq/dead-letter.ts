@@ -38,7 +38,7 @@ export function replayHeaders(message: ConsumeMessage): Record<string, unknown> 
     delete replayed[name];
   }
   for (const name of Object.keys(replayed)) if (name.startsWith('x-')) delete replayed[name];
-  replayed['chat-replayed-at'] = new Date().toISOString();
+  replayed[HEADERS.replayedAt] = new Date().toISOString();
   return replayed;
 }
 
