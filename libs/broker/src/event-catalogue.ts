@@ -132,13 +132,3 @@ export const EVENTS = {
     mandatory: true,
   }),
 } as const;
-
-/** What arrives on an edge's queue: every event published to chat.deliveries, directly or through chat.events. */
-export const EDGE_DELIVERIES = [
-  EVENTS.messagePersisted,
-  EVENTS.membershipChanged,
-  EVENTS.messageRead,
-  EVENTS.typing,
-  EVENTS.presenceChanged,
-  EVENTS.presenceResync,
-] as const;

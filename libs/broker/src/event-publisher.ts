@@ -2,7 +2,7 @@ import { ChatError } from '@chat/contracts';
 import type { ConfirmPublisher } from './confirm-publisher.js';
 import type { EventDefinition } from './event-catalogue.js';
 
-export const EVENT_CONTENT_TYPE = 'application/json';
+const EVENT_CONTENT_TYPE = 'application/json';
 
 /** An event does not satisfy its own schema: a bug or an input the caller should have refused. */
 export class InvalidEventError extends ChatError {
@@ -13,7 +13,7 @@ export class InvalidEventError extends ChatError {
 }
 
 /** The one JSON encoding of every event. */
-export function encodeEvent(event: unknown): Buffer {
+function encodeEvent(event: unknown): Buffer {
   return Buffer.from(JSON.stringify(event));
 }
 
@@ -27,10 +27,6 @@ export class EventPublisher {
 
   constructor(publisher: ConfirmPublisher) {
     this.#publisher = publisher;
-  }
-
-  get ready(): boolean {
-    return this.#publisher.ready;
   }
 
   /** Resolves once the broker has confirmed the event; rejects with `unavailable` otherwise. */

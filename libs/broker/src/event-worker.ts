@@ -110,15 +110,6 @@ export class EventWorker<T> {
     return this.#consumer.attached;
   }
 
-  get queueName(): string | undefined {
-    return this.#consumer.queueName;
-  }
-
-  /** Events taken and not yet settled. */
-  get inHand(): number {
-    return this.#inHand;
-  }
-
   /**
    * Gives a single-active-consumer queue to the next consumer in line: stops taking events,
    * waits until every event in hand is settled, then cancels and subscribes again at the back.

@@ -1,8 +1,8 @@
 export { BrokerConnection, type BrokerConnectionOptions, type ChannelOwner } from './broker-connection.js';
 export { CONFIRM_TIMEOUT_MS, ConfirmPublisher, type PublishOptions } from './confirm-publisher.js';
 export { attemptsOf, DeadLetters, nextStep, type RetryStep } from './dead-letters.js';
-export { EDGE_DELIVERIES, EVENTS, type EventDefinition } from './event-catalogue.js';
-export { EVENT_CONTENT_TYPE, EventPublisher, encodeEvent, InvalidEventError } from './event-publisher.js';
+export { EVENTS, type EventDefinition } from './event-catalogue.js';
+export { EventPublisher, InvalidEventError } from './event-publisher.js';
 export {
   EventWorker,
   type EventWorkerCounters,
