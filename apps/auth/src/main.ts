@@ -32,12 +32,12 @@ runApp('auth', async () => {
     issuer: config.tokens.issuer,
     audience: config.tokens.audience,
   });
-  const refreshTokens = new RefreshTokenRepository(mongo.collections.refreshTokens);
+  const refreshTokens = new RefreshTokenRepository(mongo.collections.refreshTokens, mongo.dialect);
   const registry = createMetricsRegistry('auth', String(config.http.port));
 
   const app = createAuthApp({
     logger,
-    users: new UserRepository(mongo.collections.users),
+    users: new UserRepository(mongo.collections.users, mongo.dialect),
     refreshTokens,
     passwords: new PasswordHasher(config.argon2),
     limiter: new LoginLimiter(redis, config.redis.prefix, config.loginLimits),

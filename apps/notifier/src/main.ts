@@ -51,9 +51,13 @@ runApp('notifier', async () => {
     notificationProcessor({
       pending,
       presence,
-      conversations: new ConversationRepository(mongo.collections.conversations, mongo.collections.memberships),
-      messages: new MessageRepository(mongo.collections.messages),
-      notifications: new NotificationRepository(mongo.collections.notifications),
+      conversations: new ConversationRepository(
+        mongo.collections.conversations,
+        mongo.collections.memberships,
+        mongo.dialect,
+      ),
+      messages: new MessageRepository(mongo.collections.messages, mongo.dialect),
+      notifications: new NotificationRepository(mongo.collections.notifications, mongo.dialect),
       transport,
       logger,
       metrics,

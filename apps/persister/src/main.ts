@@ -68,9 +68,13 @@ runApp('persister', async () => {
   const publisher = new EventPublisher(confirmPublisher);
   const deadLetters = new DeadLetters(confirmPublisher);
 
-  const messages = new MessageRepository(mongo.collections.messages);
+  const messages = new MessageRepository(mongo.collections.messages, mongo.dialect);
   const seqs = new SeqAllocator((conversationId) => messages.lastSeqOf(conversationId));
-  const conversations = new ConversationRepository(mongo.collections.conversations, mongo.collections.memberships);
+  const conversations = new ConversationRepository(
+    mongo.collections.conversations,
+    mongo.collections.memberships,
+    mongo.dialect,
+  );
   const lastSeqs = new LastSeqFlusher(conversations);
   const writer = new BatchWriter({ messages, conversations, seqs, publisher, lastSeqs, metrics });
   const batcher = new InboundBatcher(writer, logger, {

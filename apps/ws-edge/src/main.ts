@@ -73,15 +73,16 @@ runApp('ws-edge', async () => {
   const presence = new PresenceStore(redis, config.redis.prefix);
 
   const tokens = new AccessTokenVerifier(config.tokens);
-  const users = new UserRepository(mongo.collections.users);
+  const users = new UserRepository(mongo.collections.users, mongo.dialect);
   const conversationRepository = new ConversationRepository(
     mongo.collections.conversations,
     mongo.collections.memberships,
+    mongo.dialect,
   );
   const cache = new MembershipCache(conversationRepository);
   const conversations = new ConversationService({
     conversations: conversationRepository,
-    messages: new MessageRepository(mongo.collections.messages),
+    messages: new MessageRepository(mongo.collections.messages, mongo.dialect),
     users,
     cache,
     groupMaxMembers: config.limits.groupMaxMembers,

@@ -2,9 +2,7 @@ import type { ConversationKind } from '@chat/contracts';
 import type { AnyBulkWriteOperation, Collection } from 'mongodb';
 import type { ConversationDocument, MembershipDocument } from './documents.js';
 import { isDuplicateKeyError } from './duplicate-key.js';
-import { findEach } from './find-each.js';
-import { SINGLE_BATCH } from './single-batch.js';
-import { gatedUpdate, UPDATE_STATEMENTS_PER_COMMAND } from './update-gate.js';
+import type { ServerDialect } from './server-dialect.js';
 
 /** The key of the one direct conversation between two users, whoever opens it. */
 export function directKeyOf(a: string, b: string): string {
@@ -23,10 +21,16 @@ export function membershipIdOf(conversationId: string, userId: string): string {
 export class ConversationRepository {
   readonly #conversations: Collection<ConversationDocument>;
   readonly #memberships: Collection<MembershipDocument>;
+  readonly #dialect: ServerDialect;
 
-  constructor(conversations: Collection<ConversationDocument>, memberships: Collection<MembershipDocument>) {
+  constructor(
+    conversations: Collection<ConversationDocument>,
+    memberships: Collection<MembershipDocument>,
+    dialect: ServerDialect,
+  ) {
     this.#conversations = conversations;
     this.#memberships = memberships;
+    this.#dialect = dialect;
   }
 
   findById(id: string): Promise<ConversationDocument | null> {
@@ -34,7 +38,7 @@ export class ConversationRepository {
   }
 
   async findManyByIds(ids: readonly string[]): Promise<ConversationDocument[]> {
-    return findEach(this.#conversations, '_id', ids);
+    return this.#dialect.findIn(this.#conversations, '_id', ids);
   }
 
   findByDirectKey(directKey: string): Promise<ConversationDocument | null> {
@@ -96,13 +100,13 @@ export class ConversationRepository {
 
   /** Every membership of a user: the conversations they are in, with their read cursors. */
   membershipsOf(userId: string): Promise<MembershipDocument[]> {
-    return this.#memberships.find({ userId }, SINGLE_BATCH).toArray();
+    return this.#memberships.find({ userId }, this.#dialect.readOptions()).toArray();
   }
 
   /** Member ids per conversation (in the order they joined), for several conversations. */
   async membersOf(conversationIds: readonly string[]): Promise<Map<string, string[]>> {
     const members = new Map<string, string[]>(conversationIds.map((id) => [id, []]));
-    const rows = await findEach(this.#memberships, 'conversationId', conversationIds);
+    const rows = await this.#dialect.findIn(this.#memberships, 'conversationId', conversationIds);
     rows.sort((a, b) => a.joinedAt.getTime() - b.joinedAt.getTime() || a._id.localeCompare(b._id));
     for (const row of rows) members.get(row.conversationId)?.push(row.userId);
     return members;
@@ -113,7 +117,7 @@ export class ConversationRepository {
    * on FerretDB it is read-then-write, which callers serialize per member.
    */
   async advanceReadCursor(conversationId: string, userId: string, seq: number): Promise<boolean> {
-    const result = await gatedUpdate(() =>
+    const result = await this.#dialect.update(() =>
       this.#memberships.updateOne(
         { _id: membershipIdOf(conversationId, userId), readSeq: { $lt: seq } },
         { $set: { readSeq: seq } },
@@ -124,23 +128,23 @@ export class ConversationRepository {
 
   /**
    * Raises `lastSeq` of each conversation to the given value if it is lower. Only the persister
-   * that owns a conversation's shard calls this, so there is one writer per document. Sent as
-   * commands of at most UPDATE_STATEMENTS_PER_COMMAND statements: FerretDB 1.24 holds a
-   * PostgreSQL connection per statement until its command ends, so one long bulk write could
-   * take its whole pool (20 statements took 20 connections when measured).
+   * that owns a conversation's shard calls this, so there is one writer per document. One bulk
+   * write on MongoDB; as many as the server dialect's statement bound needs elsewhere.
    */
   async raiseLastSeqs(lastSeqs: ReadonlyMap<string, number>): Promise<void> {
     const operations: AnyBulkWriteOperation<ConversationDocument>[] = [...lastSeqs].map(([id, seq]) => ({
       updateOne: { filter: { _id: id, lastSeq: { $lt: seq } }, update: { $set: { lastSeq: seq } } },
     }));
-    // The commands run side by side (as the update gate allows): PostgreSQL then commits them
+    if (operations.length === 0) return;
+    // The commands run side by side (as the dialect allows): the server then commits them
     // together, where one after another each would wait for its own commit.
+    const perCommand = this.#dialect.updateStatementsPerCommand;
     const chunks: AnyBulkWriteOperation<ConversationDocument>[][] = [];
-    for (let start = 0; start < operations.length; start += UPDATE_STATEMENTS_PER_COMMAND) {
-      chunks.push(operations.slice(start, start + UPDATE_STATEMENTS_PER_COMMAND));
+    for (let start = 0; start < operations.length; start += perCommand) {
+      chunks.push(operations.slice(start, start + perCommand));
     }
     await Promise.all(
-      chunks.map((chunk) => gatedUpdate(() => this.#conversations.bulkWrite(chunk, { ordered: false }))),
+      chunks.map((chunk) => this.#dialect.update(() => this.#conversations.bulkWrite(chunk, { ordered: false }))),
     );
   }
 }

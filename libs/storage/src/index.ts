@@ -7,5 +7,12 @@ export { MessageRepository, type OrderedInsertResult, toChatMessage } from './me
 export { connectMongo, type MongoConnectionOptions, type MongoHandle } from './mongo.js';
 export { NotificationRepository } from './notifications.js';
 export { RefreshTokenRepository, RefreshTokenReusedError } from './refresh-tokens.js';
-export { gatedUpdate, MAX_CONCURRENT_UPDATES, UPDATE_STATEMENTS_PER_COMMAND } from './update-gate.js';
+export {
+  detectDialect,
+  dialectFromBuildInfo,
+  FERRETDB_MAX_CONCURRENT_UPDATES,
+  ferretDbDialect,
+  MONGODB_DIALECT,
+  type ServerDialect,
+} from './server-dialect.js';
 export { toPublicUser, UserRepository } from './users.js';

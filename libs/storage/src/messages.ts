@@ -1,8 +1,7 @@
 import { type ChatMessage, HISTORY_DEFAULT_LIMIT, type HistoryQuery } from '@chat/contracts';
 import { type Collection, MongoBulkWriteError } from 'mongodb';
 import type { MessageDocument } from './documents.js';
-import { findEach } from './find-each.js';
-import { batchOf } from './single-batch.js';
+import type { ServerDialect } from './server-dialect.js';
 
 /** A stored message as clients see it (history, pushes). */
 export function toChatMessage(doc: MessageDocument): ChatMessage {
@@ -17,8 +16,6 @@ export function toChatMessage(doc: MessageDocument): ChatMessage {
   };
 }
 
-/** Documents per insert command (see `insertOrdered`). */
-const INSERT_CHUNK = 100;
 const DUPLICATE_KEY = 11000;
 
 /** How far an ordered insert got: `written` documents from the start; then, if it stopped, why. */
@@ -31,14 +28,16 @@ export interface OrderedInsertResult {
 /** Messages: written by the persister, read for history and resume. */
 export class MessageRepository {
   readonly #messages: Collection<MessageDocument>;
+  readonly #dialect: ServerDialect;
 
-  constructor(messages: Collection<MessageDocument>) {
+  constructor(messages: Collection<MessageDocument>, dialect: ServerDialect) {
     this.#messages = messages;
+    this.#dialect = dialect;
   }
 
   /** Which of these ids are stored already, with their documents (a redelivery or a resend). */
   async findByIds(ids: readonly string[]): Promise<Map<string, MessageDocument>> {
-    const rows = await findEach(this.#messages, '_id', ids);
+    const rows = await this.#dialect.findIn(this.#messages, '_id', ids);
     return new Map(rows.map((row) => [row._id, row]));
   }
 
@@ -59,17 +58,14 @@ export class MessageRepository {
   /**
    * Inserts in order and stops at the first failure, so what was written is always a prefix of
    * the documents, and each conversation's new seqs stay gap-free. Never throws: the result says
-   * how far it got and why it stopped.
-   *
-   * Sent in chunks of at most 100, one after another: FerretDB 1.24 splits an insert into chunks
-   * of 100 itself, and with `ordered: true` stops only the chunk that failed, then writes the
-   * following chunks (measured: 200 documents with a duplicate at index 1 → 101 written). Within
-   * a chunk it stops at the first failure, as MongoDB does for the whole insert.
+   * how far it got and why it stopped. One command on MongoDB; chunks sent one after another
+   * where the server dialect needs them.
    */
   async insertOrdered(documents: readonly MessageDocument[]): Promise<OrderedInsertResult> {
     let written = 0;
-    for (let start = 0; start < documents.length; start += INSERT_CHUNK) {
-      const chunk = documents.slice(start, start + INSERT_CHUNK);
+    const chunkSize = this.#dialect.orderedInsertChunk;
+    for (let start = 0; start < documents.length; start += chunkSize) {
+      const chunk = documents.slice(start, start + chunkSize);
       try {
         await this.#messages.insertMany(chunk, { ordered: true });
         written += chunk.length;
@@ -103,9 +99,13 @@ export class MessageRepository {
         ? { conversationId: query.conversationId, seq: seqRange }
         : { conversationId: query.conversationId };
     if (query.afterSeq !== undefined) {
-      return this.#messages.find(filter, batchOf(limit)).sort({ seq: 1 }).limit(limit).toArray();
+      return this.#messages.find(filter, this.#dialect.readOptions(limit)).sort({ seq: 1 }).limit(limit).toArray();
     }
-    const newestFirst = await this.#messages.find(filter, batchOf(limit)).sort({ seq: -1 }).limit(limit).toArray();
+    const newestFirst = await this.#messages
+      .find(filter, this.#dialect.readOptions(limit))
+      .sort({ seq: -1 })
+      .limit(limit)
+      .toArray();
     return newestFirst.reverse();
   }
 

@@ -1,6 +1,7 @@
 import { type Db, MongoClient } from 'mongodb';
 import { type Collections, collectionsOf } from './collections.js';
 import { ensureIndexes } from './indexes.js';
+import { detectDialect, type ServerDialect } from './server-dialect.js';
 
 export interface MongoConnectionOptions {
   url: string;
@@ -16,6 +17,8 @@ export interface MongoHandle {
   client: MongoClient;
   db: Db;
   collections: Collections;
+  /** What the server is, and how the repositories talk to it. */
+  dialect: ServerDialect;
   /** Resolves when the server answers; rejects when it does not within the timeout. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -23,7 +26,7 @@ export interface MongoHandle {
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 
-/** Connects, creates the indexes (idempotent), and hands out typed collections. */
+/** Connects, learns the server's dialect, creates the indexes (idempotent), and hands out typed collections. */
 export async function connectMongo(options: MongoConnectionOptions): Promise<MongoHandle> {
   const client = new MongoClient(options.url, {
     appName: options.appName,
@@ -32,11 +35,13 @@ export async function connectMongo(options: MongoConnectionOptions): Promise<Mon
   });
   await client.connect();
   const db = client.db(options.dbName);
+  const dialect = await detectDialect(db);
   await ensureIndexes(db);
   return {
     client,
     db,
     collections: collectionsOf(db),
+    dialect,
     async ping() {
       await db.command({ ping: 1 });
     },

@@ -1,14 +1,16 @@
 import type { Collection } from 'mongodb';
 import type { NotificationDocument } from './documents.js';
 import { isDuplicateKeyError } from './duplicate-key.js';
-import { batchOf } from './single-batch.js';
+import type { ServerDialect } from './server-dialect.js';
 
 /** Sent notifications: the record that keeps a notification from being sent twice. */
 export class NotificationRepository {
   readonly #notifications: Collection<NotificationDocument>;
+  readonly #dialect: ServerDialect;
 
-  constructor(notifications: Collection<NotificationDocument>) {
+  constructor(notifications: Collection<NotificationDocument>, dialect: ServerDialect) {
     this.#notifications = notifications;
+    this.#dialect = dialect;
   }
 
   async wasSent(id: string): Promise<boolean> {
@@ -25,6 +27,10 @@ export class NotificationRepository {
   }
 
   forUser(userId: string, limit = 50): Promise<NotificationDocument[]> {
-    return this.#notifications.find({ userId }, batchOf(limit)).sort({ createdAt: -1 }).limit(limit).toArray();
+    return this.#notifications
+      .find({ userId }, this.#dialect.readOptions(limit))
+      .sort({ createdAt: -1 })
+      .limit(limit)
+      .toArray();
   }
 }

@@ -1,7 +1,7 @@
 import type { Collection } from 'mongodb';
 import type { RefreshTokenDocument } from './documents.js';
 import { isDuplicateKeyError } from './duplicate-key.js';
-import { gatedUpdate } from './update-gate.js';
+import type { ServerDialect } from './server-dialect.js';
 
 /** The spent token had already been rotated: someone replayed it. */
 export class RefreshTokenReusedError extends Error {
@@ -16,9 +16,11 @@ export class RefreshTokenReusedError extends Error {
 
 export class RefreshTokenRepository {
   readonly #tokens: Collection<RefreshTokenDocument>;
+  readonly #dialect: ServerDialect;
 
-  constructor(tokens: Collection<RefreshTokenDocument>) {
+  constructor(tokens: Collection<RefreshTokenDocument>, dialect: ServerDialect) {
     this.#tokens = tokens;
+    this.#dialect = dialect;
   }
 
   async insert(token: RefreshTokenDocument): Promise<void> {
@@ -43,14 +45,14 @@ export class RefreshTokenRepository {
   }
 
   async revokeFamily(familyId: string, at: Date): Promise<void> {
-    await gatedUpdate(() =>
+    await this.#dialect.update(() =>
       this.#tokens.updateMany({ familyId, revokedAt: { $exists: false } }, { $set: { revokedAt: at } }),
     );
   }
 
   /** Every session of a user ends (account deleted). */
   async revokeAllOf(userId: string, at: Date): Promise<void> {
-    await gatedUpdate(() =>
+    await this.#dialect.update(() =>
       this.#tokens.updateMany({ userId, revokedAt: { $exists: false } }, { $set: { revokedAt: at } }),
     );
   }

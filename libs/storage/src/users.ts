@@ -2,9 +2,7 @@ import { ChatError, LOGIN_PATTERN, type PublicUser } from '@chat/contracts';
 import type { Collection } from 'mongodb';
 import type { UserDocument } from './documents.js';
 import { isDuplicateKeyError } from './duplicate-key.js';
-import { findEach } from './find-each.js';
-import { batchOf } from './single-batch.js';
-import { gatedUpdate } from './update-gate.js';
+import type { ServerDialect } from './server-dialect.js';
 
 export function toPublicUser(user: UserDocument): PublicUser {
   return { id: user._id, login: user.login, displayName: user.displayName };
@@ -12,9 +10,11 @@ export function toPublicUser(user: UserDocument): PublicUser {
 
 export class UserRepository {
   readonly #users: Collection<UserDocument>;
+  readonly #dialect: ServerDialect;
 
-  constructor(users: Collection<UserDocument>) {
+  constructor(users: Collection<UserDocument>, dialect: ServerDialect) {
     this.#users = users;
+    this.#dialect = dialect;
   }
 
   /** Inserts a new user; a taken login (any case) is a `conflict`, decided by the unique index. */
@@ -28,7 +28,7 @@ export class UserRepository {
   }
 
   async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
-    await gatedUpdate(() => this.#users.updateOne({ _id: id }, { $set: { passwordHash } }));
+    await this.#dialect.update(() => this.#users.updateOne({ _id: id }, { $set: { passwordHash } }));
   }
 
   /** Removes the account; false if there was none. */
@@ -51,7 +51,7 @@ export class UserRepository {
   }
 
   async findManyByIds(ids: readonly string[]): Promise<UserDocument[]> {
-    return findEach(this.#users, '_id', ids);
+    return this.#dialect.findIn(this.#users, '_id', ids);
   }
 
   /**
@@ -60,7 +60,7 @@ export class UserRepository {
    */
   searchByLoginPrefix(prefix: string, limit: number): Promise<UserDocument[]> {
     return this.#users
-      .find({ login: { $gte: prefix, $lt: `${prefix}\uffff` } }, batchOf(limit))
+      .find({ login: { $gte: prefix, $lt: `${prefix}\uffff` } }, this.#dialect.readOptions(limit))
       .sort({ login: 1 })
       .limit(limit)
       .toArray();

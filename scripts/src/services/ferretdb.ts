@@ -148,7 +148,7 @@ export interface FerretDbOptions {
  * FerretDB's PostgreSQL pool when the URL does not set one. pgx's default is 4 on two cores,
  * and FerretDB 1.24 holds a connection per update statement (and per open cursor) until the
  * command ends, needing one more for the write: four concurrent updates deadlocked it. The apps
- * keep their updates few and short and their reads single-batch (see the storage lib); this
+ * keep their updates few and short and their reads single-batch (libs/storage/src/server-dialect.ts); this
  * keeps the pool well above their sum, within PostgreSQL's default 100 connections.
  */
 export const FERRETDB_POOL_MAX_CONNS = 60;

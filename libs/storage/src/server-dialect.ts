@@ -1,0 +1,111 @@
+import type { Collection, Db, Document, Filter, FindOptions, WithId } from 'mongodb';
+import pLimit from 'p-limit';
+
+/**
+ * What differs between the servers the repositories run on. Production runs MongoDB 7, where
+ * every method here is the plain driver call; the tests and `npm start` run FerretDB 1.24 on
+ * PostgreSQL, whose gaps each FerretDB method answers, naming the behaviour it works around.
+ * Chosen once per connection from what the server says it is (`buildInfo`).
+ */
+export interface ServerDialect {
+  readonly server: 'mongodb' | 'ferretdb';
+  /** The documents whose `field` equals one of `values`. */
+  findIn<T extends Document>(collection: Collection<T>, field: string, values: readonly string[]): Promise<WithId<T>[]>;
+  /** Cursor options for a multi-document read of at most `limit` results (unbounded when omitted). */
+  readOptions(limit?: number): FindOptions;
+  /** Runs one update command. */
+  update<R>(command: () => Promise<R>): Promise<R>;
+  /** Statements per bulk update command; longer lists are sent as several commands. */
+  readonly updateStatementsPerCommand: number;
+  /** Documents per ordered insert command; longer lists are sent as several, one after another. */
+  readonly orderedInsertChunk: number;
+}
+
+export const MONGODB_DIALECT: ServerDialect = {
+  server: 'mongodb',
+  findIn: (collection, field, values) => collection.find(inFilter(field, values)).toArray(),
+  readOptions: () => ({}),
+  update: (command) => command(),
+  updateStatementsPerCommand: Number.POSITIVE_INFINITY,
+  orderedInsertChunk: Number.POSITIVE_INFINITY,
+};
+
+/** FerretDB 1.24 lookups of one id list running at once (see `findIn`). */
+const FERRETDB_LOOKUP_CONCURRENCY = 16;
+/** FerretDB 1.24 update commands of this process at once (see `update`). */
+export const FERRETDB_MAX_CONCURRENT_UPDATES = 2;
+/** A read with no bound still gets every result in its first batch (see `readOptions`). */
+const FERRETDB_UNBOUNDED_BATCH = 100_000;
+
+/** A new FerretDB dialect: each holds the update gate of the connection it was chosen for. */
+export function ferretDbDialect(): ServerDialect {
+  const updates = pLimit(FERRETDB_MAX_CONCURRENT_UPDATES);
+  const readAll = { batchSize: FERRETDB_UNBOUNDED_BATCH };
+  return {
+    server: 'ferretdb',
+    // One equality query per value, a few at a time (see findEachEqual).
+    findIn: (collection, field, values) => findEachEqual(collection, field, values, readAll),
+    /**
+     * Every result in the first batch. FerretDB keeps a PostgreSQL connection for each open
+     * cursor until its getMore, even when the client goes away: a few dozen two-batch reads in
+     * flight exhausted its pool and deadlocked it (measured by the benchmark). With one batch
+     * the server closes the cursor at once. Results here are bounded (ids, members, pages of
+     * ≤ 100), far below the 16 MB batch limit.
+     */
+    readOptions: (limit) => (limit === undefined ? readAll : { batchSize: Math.max(1, limit) + 1 }),
+    /**
+     * At most two at a time per process. FerretDB runs an update by holding a PostgreSQL
+     * connection for its query while it opens a transaction on a second one: as many
+     * concurrent updates as its pool has connections deadlock the whole server (seen with its
+     * default pool of 4). The pool is sized above the sum (scripts/src/services/ferretdb.ts).
+     */
+    update: (command) => updates(command),
+    /** FerretDB holds one PostgreSQL connection per statement until the command ends (20 statements took 20). */
+    updateStatementsPerCommand: 8,
+    /**
+     * FerretDB splits an insert into chunks of 100 itself and, with `ordered: true`, stops only
+     * the chunk that failed, then writes the following ones (measured: 200 documents with a
+     * duplicate at index 1 → 101 written). Sending chunks of 100 one after another restores
+     * MongoDB's "stops at the first failure" for the whole list.
+     */
+    orderedInsertChunk: 100,
+  };
+}
+
+/** The dialect of a server, from its `buildInfo` answer: FerretDB names itself there. */
+export function dialectFromBuildInfo(buildInfo: Document): ServerDialect {
+  return typeof buildInfo.ferretdbVersion === 'string' ? ferretDbDialect() : MONGODB_DIALECT;
+}
+
+export async function detectDialect(db: Db): Promise<ServerDialect> {
+  return dialectFromBuildInfo(await db.admin().command({ buildInfo: 1 }));
+}
+
+/**
+ * One equality query per value, a few at a time. FerretDB turns an equality filter into an
+ * indexed PostgreSQL query, while `{$in: [...]}` is evaluated in Go over the whole collection:
+ * measured on 20,000 documents, 934 ms for `$in` of 256 ids against about 10 ms per equality
+ * lookup.
+ */
+async function findEachEqual<T extends Document>(
+  collection: Collection<T>,
+  field: string,
+  values: readonly string[],
+  options: FindOptions,
+): Promise<WithId<T>[]> {
+  const unique = [...new Set(values)];
+  const results: WithId<T>[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < unique.length) {
+      const value = unique[next++];
+      results.push(...(await collection.find({ [field]: value } as Filter<T>, options).toArray()));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FERRETDB_LOOKUP_CONCURRENCY, unique.length) }, lane));
+  return results;
+}
+
+function inFilter<T extends Document>(field: string, values: readonly string[]): Filter<T> {
+  return { [field]: { $in: [...new Set(values)] } } as Filter<T>;
+}
