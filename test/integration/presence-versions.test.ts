@@ -81,4 +81,55 @@ describe('presence scripts run by SHA (issue 9 bug 8)', function () {
     expect(await calls('eval')).to.equal(4);
     expect(await calls('evalsha')).to.equal(38);
   });
+  it('declares in KEYS every key each script touches (what Redis Cluster routes by)', async () => {
+    const store = new PresenceStore(redis, 'keys-test');
+    const monitor = await redis.monitor();
+    const undeclared: string[] = [];
+    let declared = new Set<string>();
+    let scriptCommands = 0;
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      const [command = '', ...rest] = args;
+      const name = command.toLowerCase();
+      if (name === 'evalsha' || name === 'eval') {
+        const keyCount = Number(rest[1]);
+        declared = new Set(rest.slice(2, 2 + keyCount));
+        return;
+      }
+      if (source !== 'lua' || name === 'time') return;
+      scriptCommands += 1;
+      const keys = name === 'del' ? rest : rest.slice(0, 1);
+      for (const key of keys) if (!declared.has(key)) undeclared.push(`${name} ${key}`);
+    });
+    const alice = { userId: USER, sessionId: 'a1' };
+    const bob = { userId: '0190c000-0000-7000-8000-0000000000b2', sessionId: 'b1' };
+    const carol = { userId: '0190c000-0000-7000-8000-0000000000c3', sessionId: 'c1' };
+    const t0 = Date.now();
+    await store.connect('node-a', alice, t0);
+    await store.connect('node-a', bob, t0);
+    await store.heartbeat('node-a', t0, 2);
+    // The node's sessions become bob and carol: alice leaves, carol joins.
+    await store.snapshot('node-b', t0, [carol]);
+    await store.snapshot('node-a', t0 + 1, [bob, carol]);
+    // Connects racing a snapshot of their node: the snapshot may read a set that grows before its
+    // script runs, then finds undeclared users, changes nothing and reads again.
+    const racing = Array.from({ length: 40 }, (_, i) => ({ userId: `racer-${i}`, sessionId: 'r' }));
+    await Promise.all([
+      ...racing.map((session) => store.connect('node-a', session, t0 + 1)),
+      store.snapshot('node-a', t0 + 1, [bob, carol]),
+    ]);
+    await store.snapshot('node-a', t0 + 2, [bob, carol]);
+    // node-b falls silent and is swept; then everyone without a session settles offline.
+    await store.sweep(t0 + 5);
+    await store.settle(t0 + 10);
+    await store.disconnect('node-a', bob, t0 + 11);
+    await store.settle(t0 + 20);
+    await store.drainOutbox(async () => undefined);
+    const offline = await store.statusOf([USER, bob.userId, carol.userId]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    monitor.disconnect();
+    // The scripts did run, and did what they are for: everyone ended offline.
+    expect(offline.map((p) => p.status)).to.deep.equal(['offline', 'offline', 'offline']);
+    expect(scriptCommands).to.be.greaterThan(30);
+    expect(undeclared).to.deep.equal([]);
+  });
 });
