@@ -71,7 +71,9 @@ function composeSpecSchema(): object {
 
 describe('docker-compose.yml', () => {
   it('is valid against the Compose Specification JSON schema', () => {
-    const validate = new Ajv2019({ strict: false, allErrors: true, validateFormats: false }).compile(composeSpecSchema());
+    const validate = new Ajv2019({ strict: false, allErrors: true, validateFormats: false }).compile(
+      composeSpecSchema(),
+    );
     const valid = validate(compose);
     expect(validate.errors ?? [], 'schema errors').to.deep.equal([]);
     expect(valid).to.equal(true);

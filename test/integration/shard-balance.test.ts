@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
+import { startApp } from '../support/app-process.js';
 import { openDirectPairs } from '../support/direct-pairs.js';
-import { activeConsumerOf } from '../support/management-api.js';
+import { activeConsumerOf, management } from '../support/management-api.js';
 import { dropDatabaseAndClose, isolatedVhost } from '../support/private-services.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { MONGO_URL, RUN_ID } from '../support/test-environment.js';
@@ -137,5 +138,34 @@ describe('shard balance across persisters', function () {
       sender.close();
       receiver.close();
     }
+  });
+
+  it('refuses a persister with another shard count, before it declares a queue', async () => {
+    const env = { AMQP_URL: vhost.amqpUrl, MONGO_DB: dbName, REDIS_PREFIX: `balance-${RUN_ID}` };
+    const queueExists = async (queue: string) => {
+      const info = (await management(
+        'GET',
+        `/queues/${encodeURIComponent(vhost.name)}/${encodeURIComponent(queue)}`,
+      )) as { name?: string } | undefined;
+      return info?.name === queue;
+    };
+    expect(await queueExists(`persister.messages.${SHARDS - 1}`), 'the running shards exist').to.equal(true);
+
+    // More shards than the running persisters: refused by the roster, and no new shard queue bound.
+    const more = await startApp('persister', { ...env, INBOUND_SHARDS: String(SHARDS * 2) }).then(
+      () => 'started',
+      (error: Error) => error.message,
+    );
+    expect(more).to.include(`INBOUND_SHARDS is ${SHARDS * 2}, but 3 running persister(s) use ${SHARDS}`);
+    expect(await queueExists(`persister.messages.${SHARDS}`)).to.equal(false);
+
+    // Fewer, with no live roster to ask (another Redis prefix): refused by the shard queue beyond its count.
+    const fewer = await startApp('persister', { ...env, INBOUND_SHARDS: '4', REDIS_PREFIX: `lonely-${RUN_ID}` }).then(
+      () => 'started',
+      (error: Error) => error.message,
+    );
+    expect(fewer).to.include('shard queue persister.messages.4 exists, but INBOUND_SHARDS is 4');
+    // The running persisters were not disturbed.
+    await waitForBalance('3 persisters still balanced');
   });
 });

@@ -32,7 +32,7 @@ import { LastSeqFlusher } from './last-seq-flusher.js';
 import { persisterMetrics } from './persister-metrics.js';
 import { SeqAllocator } from './seq-allocator.js';
 import { PersisterRoster, ShardBalancer } from './shard-balancer.js';
-import { assertNoForeignShards } from './shard-count-guard.js';
+import { assertNoForeignShards, assertRosterShardCount } from './shard-count-guard.js';
 
 runApp('persister', async () => {
   const config = loadConfig(persisterEnv);
@@ -47,6 +47,8 @@ runApp('persister', async () => {
   );
   const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
   await connectTo('Redis', config.redis.url, () => redis.connect());
+  const roster = new PersisterRoster(redis, config.redis.prefix, instanceId, config.inboundShards);
+  await assertRosterShardCount(roster, config.inboundShards);
   const broker = await connectTo('RabbitMQ', config.broker.url, () =>
     BrokerConnection.connect({
       url: config.broker.url,
@@ -115,7 +117,7 @@ runApp('persister', async () => {
     });
   });
   for (const shard of shards) await broker.register(shard.consumer);
-  balancer = new ShardBalancer(new PersisterRoster(redis, config.redis.prefix, instanceId), instanceId, shards, logger);
+  balancer = new ShardBalancer(roster, shards, logger);
   balancer.start();
 
   const server = await startOpsServer({

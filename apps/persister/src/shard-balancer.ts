@@ -23,23 +23,27 @@ export function assignedShards(live: readonly string[], self: string, shards: nu
   return assigned;
 }
 
-/** Which persisters are alive: each one heartbeats its id into one sorted set (score: time). */
+/**
+ * Which persisters are alive: each one heartbeats into one sorted set (score: time) as
+ * `<shard count>:<instance id>`, so a newcomer can see what shard count the others run with.
+ */
 export class PersisterRoster {
   readonly #redis: Redis;
   readonly #key: string;
-  readonly #self: string;
+  /** This persister's entry in the roster. */
+  readonly member: string;
 
-  constructor(redis: Redis, prefix: string, self: string) {
+  constructor(redis: Redis, prefix: string, instanceId: string, shardCount: number) {
     this.#redis = redis;
     this.#key = `${prefix}:persisters`;
-    this.#self = self;
+    this.member = `${shardCount}:${instanceId}`;
   }
 
-  /** Says this persister is alive; returns every live persister's id, sorted. */
+  /** Says this persister is alive; returns every live persister's entry, sorted. */
   async beat(now = Date.now()): Promise<string[]> {
     const [, , live] = (await this.#redis
       .multi()
-      .zadd(this.#key, now, this.#self)
+      .zadd(this.#key, now, this.member)
       .zremrangebyscore(this.#key, '-inf', now - ROSTER_TTL_MS)
       .zrange(this.#key, 0, -1)
       .exec()) as [unknown, unknown, [Error | null, string[]]];
@@ -47,9 +51,21 @@ export class PersisterRoster {
     return [...live[1]].sort();
   }
 
-  async leave(): Promise<void> {
-    await this.#redis.zrem(this.#key, this.#self);
+  /** The entries of the other persisters alive now, without joining. */
+  async others(now = Date.now()): Promise<string[]> {
+    const live = await this.#redis.zrangebyscore(this.#key, now - ROSTER_TTL_MS, '+inf');
+    return live.filter((member) => member !== this.member);
   }
+
+  async leave(): Promise<void> {
+    await this.#redis.zrem(this.#key, this.member);
+  }
+}
+
+/** The shard count a roster entry runs with; undefined for an entry of an older version (no count). */
+export function shardCountOf(member: string): number | undefined {
+  const match = /^(\d+):/.exec(member);
+  return match ? Number(match[1]) : undefined;
 }
 
 /**
@@ -65,7 +81,6 @@ export class PersisterRoster {
  */
 export class ShardBalancer {
   readonly #roster: PersisterRoster;
-  readonly #self: string;
   readonly #workers: readonly YieldableShard[];
   readonly #logger: Logger;
   #live: string[] = [];
@@ -74,9 +89,8 @@ export class ShardBalancer {
   readonly #yielding = new Set<number>();
   readonly #lastStrayYield = new Map<number, number>();
 
-  constructor(roster: PersisterRoster, self: string, workers: readonly YieldableShard[], logger: Logger) {
+  constructor(roster: PersisterRoster, workers: readonly YieldableShard[], logger: Logger) {
     this.#roster = roster;
-    this.#self = self;
     this.#workers = workers;
     this.#logger = logger.child({ component: 'shard-balancer' });
   }
@@ -117,7 +131,7 @@ export class ShardBalancer {
     }
     if (live.join() === this.#live.join()) return;
     this.#live = live;
-    this.#assigned = assignedShards(live, this.#self, this.#workers.length);
+    this.#assigned = assignedShards(live, this.#roster.member, this.#workers.length);
     this.#logger.info({ persisters: live.length, shards: [...this.#assigned] }, 'shard assignment changed');
     await Promise.all(
       this.#workers.map((_, shard) => (this.#assigned.has(shard) ? undefined : this.#yield(shard, 'roster changed'))),
