@@ -1,6 +1,6 @@
 import type { EventPublisher } from '@chat/broker';
 import type { ChatMessage, MessageCreatedEvent } from '@chat/contracts';
-import type { ConversationRepository, MessageDocument, MessageRepository } from '@chat/storage';
+import type { MessageDocument, MessageRepository } from '@chat/storage';
 import { expect } from 'chai';
 import { BatchWriter } from '../../apps/persister/src/batch-writer.js';
 import type { LastSeqFlusher } from '../../apps/persister/src/last-seq-flusher.js';
@@ -109,7 +109,6 @@ describe('delivery bugs', () => {
       } as unknown as MessageRepository;
       const writer = new BatchWriter({
         messages,
-        conversations: {} as ConversationRepository,
         seqs: new SeqAllocator(async () => 0),
         publisher: {} as EventPublisher,
         lastSeqs: { raise: async () => undefined } as unknown as LastSeqFlusher,

@@ -1,11 +1,6 @@
 import { EVENTS, type EventPublisher } from '@chat/broker';
 import type { MessageCreatedEvent, MessagePersistedEvent } from '@chat/contracts';
-import {
-  type ConversationRepository,
-  type MessageDocument,
-  type MessageRepository,
-  toChatMessage,
-} from '@chat/storage';
+import { type MessageDocument, type MessageRepository, toChatMessage } from '@chat/storage';
 import type { LastSeqFlusher } from './last-seq-flusher.js';
 import type { PersisterMetrics } from './persister-metrics.js';
 import type { SeqAllocator } from './seq-allocator.js';
@@ -24,7 +19,6 @@ export interface WrittenBatch {
 
 export interface BatchWriterDependencies {
   messages: MessageRepository;
-  conversations: ConversationRepository;
   seqs: SeqAllocator;
   publisher: EventPublisher;
   lastSeqs: LastSeqFlusher;
@@ -140,16 +134,13 @@ export class BatchWriter {
     const { persisted, events } = batch;
     if (persisted.length === 0) return;
     await batch.lastSeqWritten;
+    // The latest member list the edges sent for each conversation. Every stored document has an
+    // event here: a message id names its conversation (messageIdOf), so even a resend's stored
+    // document belongs to the conversation its event was sent to.
     const members = new Map<string, readonly string[]>();
     for (const doc of persisted) {
       const event = events.get(doc._id);
-      // The latest member list the edges sent for this conversation.
-      if (event?.conversationId === doc.conversationId) members.set(doc.conversationId, event.members);
-    }
-    // A resend's id may name a message of another conversation (a reused clientMsgId): look its members up.
-    const missing = [...new Set(persisted.map((doc) => doc.conversationId))].filter((id) => !members.has(id));
-    if (missing.length > 0) {
-      for (const [id, list] of await this.#deps.conversations.membersOf(missing)) members.set(id, list);
+      if (event) members.set(doc.conversationId, event.members);
     }
     // Each conversation's messages go out in seq order (across conversations, order is free).
     const ordered = [...persisted].sort((a, b) => a.conversationId.localeCompare(b.conversationId) || a.seq - b.seq);

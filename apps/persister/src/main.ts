@@ -78,7 +78,7 @@ runApp('persister', async () => {
     mongo.dialect,
   );
   const lastSeqs = new LastSeqFlusher(conversations);
-  const writer = new BatchWriter({ messages, conversations, seqs, publisher, lastSeqs, metrics });
+  const writer = new BatchWriter({ messages, seqs, publisher, lastSeqs, metrics });
   const batcher = new InboundBatcher(writer, logger, {
     batchMax: config.batchMax,
     batchWaitMs: config.batchWaitMs,

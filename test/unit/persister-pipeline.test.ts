@@ -1,0 +1,371 @@
+import type { EventPublisher } from '@chat/broker';
+import type { MessageCreatedEvent, MessagePersistedEvent } from '@chat/contracts';
+import { createLogger } from '@chat/logger';
+import type { ConversationRepository, MessageDocument, MessageRepository, OrderedInsertResult } from '@chat/storage';
+import { expect } from 'chai';
+import { Registry } from 'prom-client';
+import { BatchWriter, type WrittenBatch } from '../../apps/persister/src/batch-writer.js';
+import { InboundBatcher, NotPersistedError } from '../../apps/persister/src/inbound-batcher.js';
+import { LastSeqFlusher } from '../../apps/persister/src/last-seq-flusher.js';
+import { persisterMetrics } from '../../apps/persister/src/persister-metrics.js';
+import { SeqAllocator } from '../../apps/persister/src/seq-allocator.js';
+
+/**
+ * The persister's pipeline logic, driven directly: the batch writer's duplicate and seq-conflict
+ * loop, the batcher's pipelining and settle order, and the lastSeq group commit. The storage is
+ * an in-memory stand-in with the two unique indexes and the ordered-insert contract of
+ * `MessageRepository.insertOrdered` (what it writes is a prefix); the real repository's contract
+ * is proven against the real server in test/integration/message-storage.test.ts.
+ */
+
+const A = '0190b000-0000-7000-8000-00000000000a';
+const B = '0190b000-0000-7000-8000-00000000000b';
+const SENDER = '0190b000-0000-7000-8000-0000000000f1';
+const OTHER = '0190b000-0000-7000-8000-0000000000f2';
+
+function created(conversationId: string, n: number): MessageCreatedEvent {
+  return {
+    type: 'message.created',
+    messageId: `${conversationId.slice(-1)}-${n}`,
+    conversationId,
+    senderId: SENDER,
+    clientMsgId: `c${n}`,
+    body: `${conversationId.slice(-1)} ${n}`,
+    createdAt: new Date(0).toISOString(),
+    members: [SENDER, OTHER],
+  };
+}
+
+/** Messages with MongoDB's unique `_id` and `(conversationId, seq)`, inserted as an ordered insert does. */
+class MemoryMessages {
+  readonly rows = new Map<string, MessageDocument>();
+  /** Fails the next inserts with this error (a database outage), when set. */
+  failInserts: Error | undefined;
+
+  async insertOrdered(documents: readonly MessageDocument[]): Promise<OrderedInsertResult> {
+    let written = 0;
+    for (const doc of documents) {
+      if (this.failInserts) return { written, stopped: { duplicateKey: false, error: this.failInserts } };
+      const seqTaken = [...this.rows.values()].some(
+        (r) => r.conversationId === doc.conversationId && r.seq === doc.seq,
+      );
+      if (this.rows.has(doc._id) || seqTaken) {
+        return { written, stopped: { duplicateKey: true, error: new Error('E11000 duplicate key') } };
+      }
+      this.rows.set(doc._id, doc);
+      written += 1;
+    }
+    return { written };
+  }
+
+  async findById(id: string): Promise<MessageDocument | null> {
+    return this.rows.get(id) ?? null;
+  }
+
+  seqsOf(conversationId: string): number[] {
+    return [...this.rows.values()]
+      .filter((r) => r.conversationId === conversationId)
+      .map((r) => r.seq)
+      .sort((x, y) => x - y);
+  }
+
+  store(event: MessageCreatedEvent, seq: number): void {
+    this.rows.set(event.messageId, {
+      _id: event.messageId,
+      conversationId: event.conversationId,
+      seq,
+      senderId: event.senderId,
+      clientMsgId: event.clientMsgId,
+      body: event.body,
+      createdAt: new Date(event.createdAt),
+    });
+  }
+}
+
+interface Deferred<T = void> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
+
+function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+function writerOver(messages: MemoryMessages, loadLastSeq: (conversationId: string) => Promise<number>) {
+  const announced: MessagePersistedEvent[] = [];
+  const publisher = {
+    publish: async (_definition: unknown, event: MessagePersistedEvent) => {
+      announced.push(event);
+    },
+  } as unknown as EventPublisher;
+  const raised: Array<Map<string, number>> = [];
+  const conversations = {
+    raiseLastSeqs: async (values: ReadonlyMap<string, number>) => {
+      raised.push(new Map(values));
+    },
+  } as unknown as ConversationRepository;
+  const writer = new BatchWriter({
+    messages: messages as unknown as MessageRepository,
+    seqs: new SeqAllocator(loadLastSeq),
+    publisher,
+    lastSeqs: new LastSeqFlusher(conversations),
+    metrics: persisterMetrics(new Registry()),
+  });
+  return { writer, announced, raised };
+}
+
+describe('persister pipeline', () => {
+  describe('batch writer', () => {
+    it('announces a redelivered message with its stored seq and writes the rest after it, gap-free', async () => {
+      const messages = new MemoryMessages();
+      const first = created(A, 1);
+      messages.store(first, 1);
+      // The counter is loaded from the database: seq 1 is taken, by this very message.
+      const { writer, announced, raised } = writerOver(messages, async () => 1);
+      // A redelivery of message 1 in the middle of new ones: 2, 1 again, 3.
+      const batch = await writer.write([created(A, 2), first, created(A, 3), created(A, 2)]);
+      expect(batch.failed.size).to.equal(0);
+      expect(batch.inserted).to.equal(2);
+      expect(batch.persisted.map((d) => [d._id, d.seq])).to.deep.equal([
+        ['a-2', 2],
+        ['a-1', 1],
+        ['a-3', 3],
+      ]);
+      expect(messages.seqsOf(A)).to.deep.equal([1, 2, 3]);
+      await writer.announce(batch);
+      expect(raised).to.deep.equal([new Map([[A, 3]])]);
+      // Announced per conversation in seq order, each with the members the edge sent.
+      expect(announced.map((e) => e.message.seq)).to.deep.equal([1, 2, 3]);
+      expect(announced.every((e) => e.members.join() === [SENDER, OTHER].join())).to.equal(true);
+    });
+
+    it('reloads a stale counter when its seq is taken by another message, and goes on', async () => {
+      const messages = new MemoryMessages();
+      // Another persister wrote seq 1 and 2 of A after this one cached its counter at 0.
+      messages.store({ ...created(A, 100), messageId: 'foreign-1' }, 1);
+      messages.store({ ...created(A, 101), messageId: 'foreign-2' }, 2);
+      const loads: string[] = [];
+      const { writer } = writerOver(messages, async (id) => {
+        loads.push(id);
+        return id === A && loads.filter((l) => l === A).length > 1 ? 2 : 0;
+      });
+      const batch = await writer.write([created(A, 1), created(B, 1), created(A, 2)]);
+      expect(batch.failed.size).to.equal(0);
+      expect(messages.seqsOf(A)).to.deep.equal([1, 2, 3, 4]);
+      expect(messages.seqsOf(B)).to.deep.equal([1]);
+      expect(loads.sort(), 'A loaded twice, B once').to.deep.equal([A, A, B].sort());
+    });
+
+    it('gives up on a conversation whose seq stays taken, leaving the rest for the retry ladder', async () => {
+      const messages = new MemoryMessages();
+      for (let seq = 1; seq <= 10; seq += 1) messages.store({ ...created(A, 100 + seq), messageId: `f-${seq}` }, seq);
+      // A counter that every reload still reads as 0: each try meets a taken seq.
+      const { writer } = writerOver(messages, async () => 0);
+      const batch = await writer.write([created(A, 1), created(A, 2)]);
+      expect(batch.persisted).to.deep.equal([]);
+      expect([...batch.failed.keys()]).to.deep.equal(['a-1', 'a-2']);
+      expect(batch.failed.get('a-1')).to.match(/seq already taken/);
+    });
+
+    it('sends what was not written during an outage to the retry ladder, and resumes the seqs after it', async () => {
+      const messages = new MemoryMessages();
+      const { writer } = writerOver(messages, async (id) => messages.seqsOf(id).at(-1) ?? 0);
+      await writer.write([created(A, 1)]);
+      messages.failInserts = new Error('connection refused');
+      const during = await writer.write([created(A, 2), created(A, 3)]);
+      expect([...during.failed.keys()]).to.deep.equal(['a-2', 'a-3']);
+      messages.failInserts = undefined;
+      const after = await writer.write([created(A, 2), created(A, 3)]);
+      expect(after.failed.size).to.equal(0);
+      expect(messages.seqsOf(A)).to.deep.equal([1, 2, 3]);
+    });
+  });
+
+  describe('lastSeq group commit', () => {
+    it('writes the highest seq of each conversation raised while a flush ran, in one flush', async () => {
+      const flushes: Array<{ values: Map<string, number>; done: Deferred }> = [];
+      const conversations = {
+        raiseLastSeqs: (values: ReadonlyMap<string, number>) => {
+          const done = deferred();
+          flushes.push({ values: new Map(values), done });
+          return done.promise;
+        },
+      } as unknown as ConversationRepository;
+      const flusher = new LastSeqFlusher(conversations);
+      const settled: string[] = [];
+      const first = flusher.raise(new Map([[A, 3]])).then(() => settled.push('first'));
+      const second = flusher.raise(new Map([[A, 5]])).then(() => settled.push('second'));
+      const third = flusher
+        .raise(
+          new Map([
+            [A, 4],
+            [B, 2],
+          ]),
+        )
+        .then(
+          () => settled.push('third'),
+          () => settled.push('third failed'),
+        );
+      await tick();
+      // One flush runs; the two raised meanwhile wait for the next, merged to the highest values.
+      expect(flushes.map((f) => Object.fromEntries(f.values))).to.deep.equal([{ [A]: 3 }]);
+      flushes[0]?.done.resolve();
+      await first;
+      await tick();
+      expect(settled).to.deep.equal(['first']);
+      expect(flushes.map((f) => Object.fromEntries(f.values))).to.deep.equal([{ [A]: 3 }, { [A]: 5, [B]: 2 }]);
+      // A failed flush rejects exactly the batches it covered.
+      flushes[1]?.done.reject(new Error('database down'));
+      await Promise.allSettled([second, third]);
+      expect(settled).to.deep.equal(['first', 'third failed']);
+      expect(
+        await second.then(
+          () => 'resolved',
+          (error: Error) => error.message,
+        ),
+      ).to.equal('database down');
+      await flusher.idle();
+    });
+  });
+
+  describe('inbound batcher', () => {
+    /** A writer whose writes and announces the test completes by hand. */
+    function manualWriter() {
+      const writes: Array<{ events: MessageCreatedEvent[]; done: Deferred<WrittenBatch> }> = [];
+      const announces: Array<{ batch: WrittenBatch; done: Deferred }> = [];
+      const writer = {
+        write: (events: MessageCreatedEvent[]) => {
+          const done = deferred<WrittenBatch>();
+          writes.push({ events, done });
+          return done.promise;
+        },
+        announce: (batch: WrittenBatch) => {
+          const done = deferred();
+          announces.push({ batch, done });
+          return done.promise;
+        },
+      } as unknown as BatchWriter;
+      const writtenAll = (events: MessageCreatedEvent[]): WrittenBatch => ({
+        persisted: events.map((e, i) => ({
+          _id: e.messageId,
+          conversationId: e.conversationId,
+          seq: i + 1,
+          senderId: e.senderId,
+          clientMsgId: e.clientMsgId,
+          body: e.body,
+          createdAt: new Date(0),
+        })),
+        failed: new Map(),
+        inserted: events.length,
+        lastSeqWritten: Promise.resolve(),
+        events: new Map(events.map((e) => [e.messageId, e])),
+      });
+      return { writer, writes, announces, writtenAll };
+    }
+
+    const batcherOf = (writer: BatchWriter, batchMax: number) =>
+      new InboundBatcher(writer, createLogger({ app: 'test', level: 'silent' }), {
+        batchMax,
+        batchWaitMs: 1,
+        metrics: persisterMetrics(new Registry()),
+      });
+
+    it('writes the next batch while the previous one waits for its announce, and settles them in order', async () => {
+      const { writer, writes, announces, writtenAll } = manualWriter();
+      const batcher = batcherOf(writer, 2);
+      const settled: string[] = [];
+      const submit = (event: MessageCreatedEvent) =>
+        batcher.submit(event, 'persister.messages.0').then(() => settled.push(event.messageId));
+      // A backlog: five messages, batches of two.
+      const all = [1, 2, 3, 4, 5].map((n) => submit(created(A, n)));
+      await tick();
+      expect(writes.map((w) => w.events.map((e) => e.messageId))).to.deep.equal([['a-1', 'a-2']]);
+      writes[0]?.done.resolve(writtenAll(writes[0].events));
+      await tick();
+      // Batch 1 waits for its announce; with a full batch waiting, batch 2 is written meanwhile.
+      expect(announces).to.have.length(1);
+      expect(writes.map((w) => w.events.map((e) => e.messageId))).to.deep.equal([
+        ['a-1', 'a-2'],
+        ['a-3', 'a-4'],
+      ]);
+      writes[1]?.done.resolve(writtenAll(writes[1].events));
+      await tick();
+      // Batch 2 is announced only after batch 1: nothing of it settles before batch 1 does.
+      expect(announces).to.have.length(1);
+      expect(settled).to.deep.equal([]);
+      announces[0]?.done.resolve();
+      await tick();
+      expect(settled).to.deep.equal(['a-1', 'a-2']);
+      expect(announces).to.have.length(2);
+      announces[1]?.done.resolve();
+      await tick();
+      expect(settled).to.deep.equal(['a-1', 'a-2', 'a-3', 'a-4']);
+      // The last one goes in a batch of its own after the wait.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      writes[2]?.done.resolve(writtenAll(writes[2].events));
+      await tick();
+      announces[2]?.done.resolve();
+      await Promise.all(all);
+      expect(settled).to.deep.equal(['a-1', 'a-2', 'a-3', 'a-4', 'a-5']);
+      await batcher.idle();
+    });
+
+    it('under a light load writes one batch at a time', async () => {
+      const { writer, writes, announces, writtenAll } = manualWriter();
+      const batcher = batcherOf(writer, 10);
+      const first = batcher.submit(created(A, 1), 'persister.messages.0');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      writes[0]?.done.resolve(writtenAll(writes[0].events));
+      await tick();
+      const second = batcher.submit(created(A, 2), 'persister.messages.0');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      // Batch 1 is still being announced and batch 2 is not full: it waits.
+      expect(writes).to.have.length(1);
+      announces[0]?.done.resolve();
+      await first;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(writes).to.have.length(2);
+      writes[1]?.done.resolve(writtenAll(writes[1].events));
+      await tick();
+      announces[1]?.done.resolve();
+      await second;
+    });
+
+    it('settles an unannounced batch, and the unwritten part of a batch, with the reason to retry', async () => {
+      const { writer, writes, announces, writtenAll } = manualWriter();
+      const batcher = batcherOf(writer, 2);
+      const outcome = (p: Promise<void>) =>
+        p.then(
+          () => 'stored',
+          (error: unknown) => (error instanceof NotPersistedError ? `retry: ${error.message}` : 'other'),
+        );
+      const firstBatch = [outcome(batcher.submit(created(A, 1), 'q')), outcome(batcher.submit(created(A, 2), 'q'))];
+      await tick();
+      const written = writtenAll(writes[0]?.events.slice(0, 1) ?? []);
+      written.failed.set('a-2', 'MongoNetworkError: connection reset');
+      writes[0]?.done.resolve(written);
+      await tick();
+      announces[0]?.done.resolve();
+      expect(await Promise.all(firstBatch)).to.deep.equal(['stored', 'retry: MongoNetworkError: connection reset']);
+
+      const secondBatch = [outcome(batcher.submit(created(A, 3), 'q')), outcome(batcher.submit(created(A, 4), 'q'))];
+      await tick();
+      writes[1]?.done.resolve(writtenAll(writes[1].events));
+      await tick();
+      announces[1]?.done.reject(new Error('broker did not confirm'));
+      expect(await Promise.all(secondBatch)).to.deep.equal([
+        'retry: Error: broker did not confirm',
+        'retry: Error: broker did not confirm',
+      ]);
+    });
+  });
+});
