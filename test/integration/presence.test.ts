@@ -2,9 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { type AppProcess, startApp } from '../support/app-process.js';
 import { ChatClient, type FrameError } from '../support/chat-client.js';
+import { activeConsumerOf } from '../support/management-api.js';
 import { isolatedVhost } from '../support/private-services.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { registerUser, type TestUser } from '../support/users.js';
+import { eventually } from '../support/wait.js';
 
 const NODE_TTL_MS = 2_000;
 
@@ -182,5 +184,66 @@ describe('presence and typing', function () {
     const error = (await strangerClient.request('typing', { conversationId }).catch((e) => e)) as FrameError;
     expect(error.code).to.equal('forbidden');
     for (const client of [aliceClient, bobClient, strangerClient]) client.close();
+  });
+
+  it("keeps each user's presence in order through a worker handover under churn (bug 3)", async function () {
+    this.timeout(120_000);
+    const churners = await Promise.all(Array.from({ length: 6 }, (_, i) => registerUser(system.auth.url, `churn${i}`)));
+    await watcher.request('conversation.create_group', { title: 'churn', members: churners.map((u) => u.id) });
+    const workers = [system.presence, secondWorker].filter((w): w is AppProcess => w !== undefined);
+    // The management API refreshes consumer details every few seconds.
+    const active = await eventually(
+      'the active presence worker known',
+      async () => {
+        const activeName = await activeConsumerOf(vhost.name, 'presence.events');
+        return workers.find((w) => activeName === `presence :${w.port}`);
+      },
+      30_000,
+      500,
+    );
+
+    // Each user connects and disconnects on alternating nodes, 8 times, all at once; the active
+    // worker is SIGKILLed half way, so the standby takes over mid-stream.
+    let cycles = 0;
+    const churn = churners.map(async (user, u) => {
+      for (let round = 0; round < 8; round += 1) {
+        const client = await ChatClient.connect((u + round) % 2 === 0 ? edgeA() : edgeB(), user.accessToken);
+        await sleep(30 + ((u * 37 + round * 53) % 120));
+        client.close();
+        await client.closed;
+        // Every other gap outlasts the offline grace (1 s), so the user really goes offline.
+        await sleep(round % 2 === 0 ? 1_300 + ((u * 17) % 200) : 20 + ((u * 17 + round * 29) % 80));
+        cycles += 1;
+      }
+    });
+    await eventually('half the churn done', async () => cycles >= (churners.length * 8) / 2, 60_000, 20);
+    await active.kill();
+    await Promise.all(churn);
+
+    // Everyone is gone: each ends offline, and what the watcher was told never went backwards.
+    // (A worker killed while draining holds the outbox lock until it expires, 30 s.)
+    for (const user of churners) {
+      await watcher.waitFor(
+        (f) =>
+          f.type === 'presence.changed' &&
+          f.userId === user.id &&
+          changesOf(user.id).at(-1)?.status === 'offline' &&
+          f === changesOf(user.id).at(-1),
+        60_000,
+      );
+    }
+    await sleep(1_500);
+    for (const user of churners) {
+      const changes = changesOf(user.id);
+      const versions = changes.map((f) => f.version as number);
+      expect(versions, `versions of ${user.login}`).to.deep.equal([...versions].sort((x, y) => x - y));
+      expect(new Set(versions).size).to.equal(versions.length);
+      // Transitions alternate: online, offline, online, …, ending offline.
+      changes.forEach((f, i) => expect(f.status).to.equal(i % 2 === 0 ? 'online' : 'offline'));
+      expect(changes.at(-1)?.status).to.equal('offline');
+      // The long gaps made real transitions: at least two offline spells before the last.
+      expect(changes.length, `changes of ${user.login}`).to.be.at.least(6);
+      expect((await query(user.id))?.status).to.equal('offline');
+    }
   });
 });
