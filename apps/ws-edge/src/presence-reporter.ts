@@ -20,6 +20,8 @@ export class PresenceReporter {
   readonly #intervalMs: number;
   #timer: NodeJS.Timeout | undefined;
   #dirty = false;
+  /** The last publish failed: the next failures are logged at debug only. */
+  #failing = false;
 
   constructor(options: {
     nodeId: string;
@@ -86,11 +88,16 @@ export class PresenceReporter {
   async #send(event: PresenceEvent): Promise<boolean> {
     try {
       await this.#publisher.publish(EVENTS.presenceReport, event);
+      if (this.#failing) this.#logger.info({ event: event.type }, 'presence events published again');
+      this.#failing = false;
       return true;
     } catch (error) {
       // A missed connect or disconnect is repaired by the next heartbeat's snapshot.
       this.#dirty = true;
-      this.#logger.warn({ err: error, event: event.type }, 'presence event not published; will resync');
+      // Said once per outage (no presence worker, say, fails every heartbeat), then at debug.
+      const level = this.#failing ? 'debug' : 'warn';
+      this.#failing = true;
+      this.#logger[level]({ err: error, event: event.type }, 'presence event not published; will resync');
       return false;
     }
   }
