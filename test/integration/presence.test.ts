@@ -239,7 +239,7 @@ describe('presence and typing', function () {
       expect(versions, `versions of ${user.login}`).to.deep.equal([...versions].sort((x, y) => x - y));
       expect(new Set(versions).size).to.equal(versions.length);
       // Transitions alternate: online, offline, online, …, ending offline.
-      changes.forEach((f, i) => expect(f.status).to.equal(i % 2 === 0 ? 'online' : 'offline'));
+      expect(changes.map((f) => f.status)).to.deep.equal(changes.map((_, i) => (i % 2 === 0 ? 'online' : 'offline')));
       expect(changes.at(-1)?.status).to.equal('offline');
       // The long gaps made real transitions: at least two offline spells before the last.
       expect(changes.length, `changes of ${user.login}`).to.be.at.least(6);

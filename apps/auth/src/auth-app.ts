@@ -35,6 +35,8 @@ export interface AuthAppDependencies {
   sessions: SessionTokens;
   signer: AccessTokenSigner;
   tokens: AccessTokenCheck;
+  /** Tells the edges an account is gone, so they refuse it and close its sockets at once. */
+  announceAccountDeleted(userId: string): Promise<void>;
   readiness: ReadinessCheck[];
   trustProxy: boolean;
   registry: Registry;

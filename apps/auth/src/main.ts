@@ -1,8 +1,9 @@
 import { createPublicKey } from 'node:crypto';
 import { authEnv, loadConfig } from '@chat/config';
+import { accountDeletedChannel } from '@chat/contracts';
 import { createLogger } from '@chat/logger';
-import { closeServer, connectTo, createMetricsRegistry, listen, runApp } from '@chat/runtime';
-import { connectMongo, RefreshTokenRepository, UserRepository } from '@chat/storage';
+import { accountCheckedTokens, closeServer, connectTo, createMetricsRegistry, listen, runApp } from '@chat/runtime';
+import { connectMongo, LiveAccounts, RefreshTokenRepository, UserRepository } from '@chat/storage';
 import { AccessTokenSigner, AccessTokenVerifier, loadOrCreateSigningKey } from '@chat/tokens';
 import { Redis } from 'ioredis';
 import { createAuthApp } from './auth-app.js';
@@ -35,16 +36,22 @@ runApp('auth', async () => {
   const refreshTokens = new RefreshTokenRepository(mongo.collections.refreshTokens, mongo.dialect);
   const registry = createMetricsRegistry('auth', String(config.http.port));
 
+  const users = new UserRepository(mongo.collections.users, mongo.dialect);
   const app = createAuthApp({
     logger,
-    users: new UserRepository(mongo.collections.users, mongo.dialect),
+    users,
     refreshTokens,
     passwords: new PasswordHasher(config.argon2),
     limiter: new LoginLimiter(redis, config.redis.prefix, config.loginLimits),
     registerLimiter: new RegisterLimiter(redis, config.redis.prefix, config.registerLimits),
     sessions: new SessionTokens(signer, refreshTokens, { refreshTtlS: config.tokens.refreshTtlS }),
     signer,
-    tokens: verifier,
+    // Every authenticated call asks the database whether the account still exists (no cache:
+    // auth's calls are few, and a deletion must hold at once on every auth replica).
+    tokens: accountCheckedTokens(verifier, new LiveAccounts(users, 0)),
+    announceAccountDeleted: async (userId) => {
+      await redis.publish(accountDeletedChannel(config.redis.prefix), userId);
+    },
     readiness: [
       { name: 'mongodb', check: () => mongo.ping() },
       { name: 'redis', check: async () => void (await redis.ping()) },

@@ -1,6 +1,14 @@
 import { ChatError, CLIENT_FRAME_SCHEMAS, type ClientFrameType, isClientFrameType, parseInput } from '@chat/contracts';
 import type { EdgeServices, FrameHandler, FrameOrigin } from './handlers/handler.js';
 
+/** The account of a connected user was deleted: the frame is refused and the socket closed (4003). */
+export class AccountDeletedError extends ChatError {
+  constructor() {
+    super('unauthorized', 'the account of this token no longer exists');
+    this.name = 'AccountDeletedError';
+  }
+}
+
 /**
  * Routes a parsed client frame to its handler after validating it against the frame type's
  * schema. Types the protocol knows but this node does not serve are `bad_request`, like unknown ones.
@@ -20,6 +28,7 @@ export class FrameRouter {
       throw new ChatError('bad_request', `unknown frame type ${describeFrameType(type)}`);
     }
     const payload = parseInput(CLIENT_FRAME_SCHEMAS[type as ClientFrameType], frame, 'frame');
+    if (!(await this.#services.accounts.exists(origin.userId))) throw new AccountDeletedError();
     return handler.handle(origin, payload as never, this.#services);
   }
 }

@@ -3,6 +3,7 @@ import { loadConfig, wsEdgeEnv } from '@chat/config';
 import { createLogger, serializeRequest } from '@chat/logger';
 import { PresenceStore } from '@chat/presence-store';
 import {
+  accountCheckedTokens,
   connectTo,
   createMetricsRegistry,
   errorHandler,
@@ -14,12 +15,13 @@ import {
   notFoundHandler,
   runApp,
 } from '@chat/runtime';
-import { ConversationRepository, connectMongo, MessageRepository, UserRepository } from '@chat/storage';
+import { ConversationRepository, connectMongo, LiveAccounts, MessageRepository, UserRepository } from '@chat/storage';
 import { AccessTokenVerifier } from '@chat/tokens';
 import express from 'express';
 import helmet from 'helmet';
 import { Redis } from 'ioredis';
 import { pinoHttp } from 'pino-http';
+import { followAccountDeletions } from './account-deletions.js';
 import { ContactIndex } from './contact-index.js';
 import { ConversationService } from './conversation-service.js';
 import { DeliveryRouter, deliveryWorker } from './deliveries.js';
@@ -74,6 +76,7 @@ runApp('ws-edge', async () => {
 
   const tokens = new AccessTokenVerifier(config.tokens);
   const users = new UserRepository(mongo.collections.users, mongo.dialect);
+  const accounts = new LiveAccounts(users);
   const conversationRepository = new ConversationRepository(
     mongo.collections.conversations,
     mongo.collections.memberships,
@@ -112,7 +115,7 @@ runApp('ws-edge', async () => {
       presenceQuery,
       ping,
     ],
-    { conversations, intake, tokens, reads, typing: typingRelay, presence, contacts },
+    { conversations, intake, tokens, reads, typing: typingRelay, presence, contacts, accounts },
   );
   const reporter = new PresenceReporter({
     nodeId: config.nodeId,
@@ -160,7 +163,7 @@ runApp('ws-edge', async () => {
     ]),
   );
   app.get('/metrics', metricsHandler(registry));
-  app.use(conversationRoutes({ conversations, tokens }));
+  app.use(conversationRoutes({ conversations, tokens: accountCheckedTokens(tokens, accounts) }));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 
@@ -173,7 +176,7 @@ runApp('ws-edge', async () => {
     conversations,
     metrics,
     tokens,
-    users,
+    accounts,
     sessions,
     onSessionOpened: (session) => {
       contacts.opened(session);
@@ -186,6 +189,13 @@ runApp('ws-edge', async () => {
     },
   });
   reporter.start();
+  const deletions = await followAccountDeletions({
+    redis,
+    redisPrefix: config.redis.prefix,
+    accounts,
+    sessions,
+    logger,
+  });
   logger.info({ host: config.http.host, port: config.http.port }, 'edge listening');
 
   return {
@@ -193,6 +203,7 @@ runApp('ws-edge', async () => {
     async stop() {
       await edge.stop();
       await reporter.stop();
+      await deletions.stop();
       await deliveries.stop();
       await broker.close();
       await Promise.all([mongo.close(), redis.quit()]);

@@ -12,7 +12,7 @@ import {
 import type { Logger } from '@chat/logger';
 import { type RawData, WebSocket } from 'ws';
 import type { EdgeMetrics } from './edge-metrics.js';
-import { describeFrameType, type FrameRouter } from './frame-router.js';
+import { AccountDeletedError, describeFrameType, type FrameRouter } from './frame-router.js';
 import type { FrameOrigin } from './handlers/handler.js';
 import {
   BAD_FRAME_ALLOWANCE,
@@ -214,6 +214,11 @@ export class Session implements FrameOrigin {
   }
 
   #onHandlerError(ref: string | number | undefined, type: unknown, error: unknown): void {
+    if (error instanceof AccountDeletedError) {
+      this.#sendError(ref, error.code, error.message);
+      this.close(CLOSE_CODES.accountDeleted, 'account deleted');
+      return;
+    }
     if (error instanceof ChatError) {
       if (error.code === 'bad_request') {
         this.#badFrame(ref, error.message);

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ChatError } from '@chat/contracts';
-import { bearerTokenOf } from '@chat/runtime';
-import type { UserRepository } from '@chat/storage';
+import { type AccountExistence, bearerTokenOf } from '@chat/runtime';
 import type { AccessTokenVerifier } from '@chat/tokens';
 import type { LocalSessions } from './local-sessions.js';
 
@@ -9,7 +8,7 @@ export const WEBSOCKET_PATH = '/ws';
 
 export interface UpgradeCheckDependencies {
   tokens: AccessTokenVerifier;
-  users: UserRepository;
+  accounts: AccountExistence;
   sessions: LocalSessions;
   allowedOrigins: readonly string[];
   maxConnectionsPerUser: number;
@@ -60,7 +59,7 @@ export async function authenticateUpgrade(
     }
     throw error;
   }
-  if (!(await deps.users.findById(verified.userId))) {
+  if (!(await deps.accounts.exists(verified.userId))) {
     throw new UpgradeRefusal(401, 'unauthorized', 'the account of this token no longer exists');
   }
   if (deps.sessions.countOf(verified.userId) >= deps.maxConnectionsPerUser) {

@@ -1,3 +1,4 @@
+export * from './account-notices.js';
 export * from './chat.js';
 export * from './client-frames.js';
 export * from './errors.js';

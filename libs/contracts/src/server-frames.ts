@@ -66,7 +66,7 @@ export type ServerFrame =
 
 /**
  * WebSocket close codes the server uses, each saying why. 1008, 1009 and 1013 are the standard
- * ones; 4001 is ours (application range).
+ * ones; 4001 and 4003 are ours (application range).
  */
 export const CLOSE_CODES = {
   normal: 1000,
@@ -77,4 +77,6 @@ export const CLOSE_CODES = {
   serviceRestart: 1012,
   tryAgainLater: 1013,
   tokenExpired: 4001,
+  /** The account was deleted while connected. */
+  accountDeleted: 4003,
 } as const;

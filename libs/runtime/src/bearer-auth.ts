@@ -28,3 +28,24 @@ export function authenticatedUserId(res: Response): string {
   if (typeof userId !== 'string') throw new ChatError('unauthorized', 'not authenticated');
   return userId;
 }
+
+/** Anything that says whether an account still exists (see `LiveAccounts`). */
+export interface AccountExistence {
+  exists(userId: string): Promise<boolean>;
+}
+
+/**
+ * A token check that also refuses a valid token whose account was deleted since it was issued:
+ * a signature proves who the token was given to, not that they are still a user.
+ */
+export function accountCheckedTokens(tokens: AccessTokenCheck, accounts: AccountExistence): AccessTokenCheck {
+  return {
+    async verify(token) {
+      const verified = await tokens.verify(token);
+      if (!(await accounts.exists(verified.userId))) {
+        throw new ChatError('unauthorized', 'the account of this token no longer exists');
+      }
+      return verified;
+    },
+  };
+}

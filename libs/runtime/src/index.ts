@@ -1,4 +1,11 @@
-export { type AccessTokenCheck, authenticatedUserId, bearerTokenOf, requireBearer } from './bearer-auth.js';
+export {
+  type AccessTokenCheck,
+  type AccountExistence,
+  accountCheckedTokens,
+  authenticatedUserId,
+  bearerTokenOf,
+  requireBearer,
+} from './bearer-auth.js';
 export { connectTo, DependencyUnreachableError, safeUrl } from './dependency.js';
 export { eventWorkerCounters } from './event-worker-metrics.js';
 export { healthRoutes, type ReadinessCheck } from './health-routes.js';

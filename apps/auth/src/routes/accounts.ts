@@ -17,6 +17,7 @@ export function accountRoutes(deps: {
   refreshTokens: RefreshTokenRepository;
   limiter: LoginLimiter;
   registerLimiter: RegisterLimiter;
+  announceAccountDeleted(userId: string): Promise<void>;
 }) {
   const router = Router();
 
@@ -45,8 +46,9 @@ export function accountRoutes(deps: {
 
   /**
    * DELETE /me {password}: the account and all its sessions end. Its access tokens stop working
-   * at once wherever the account is looked up (GET /me, a new WebSocket); a socket already open
-   * lives until its token expires.
+   * at once everywhere: every authenticated call checks that the account exists, and the edges
+   * are told, so they close its open sockets (4003). If that notice is lost (Redis down), an
+   * edge refuses the account within its existence cache's few seconds anyway.
    */
   router.delete('/me', requireBearer(deps.tokens), async (req, res) => {
     const body = parseInput(deleteAccountBody, req.body, 'body');
@@ -61,6 +63,9 @@ export function accountRoutes(deps: {
     await deps.refreshTokens.revokeAllOf(user._id, new Date());
     await deps.users.delete(user._id);
     req.log.info({ userId: user._id }, 'account deleted');
+    await deps.announceAccountDeleted(user._id).catch((error: unknown) => {
+      req.log.warn({ err: error, userId: user._id }, 'account deletion not announced; edges refuse it within seconds');
+    });
     res.status(204).end();
   });
 

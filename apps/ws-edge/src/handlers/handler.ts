@@ -1,5 +1,6 @@
 import type { ClientFrame, ClientFrameType } from '@chat/contracts';
 import type { PresenceStore } from '@chat/presence-store';
+import type { AccountExistence } from '@chat/runtime';
 import type { AccessTokenVerifier } from '@chat/tokens';
 import type { ContactIndex } from '../contact-index.js';
 import type { ConversationService } from '../conversation-service.js';
@@ -16,6 +17,8 @@ export interface EdgeServices {
   typing: TypingRelay;
   presence: PresenceStore;
   contacts: ContactIndex;
+  /** Asked before every frame: a deleted account's socket stops at its next use. */
+  accounts: AccountExistence;
 }
 
 /** The connection a frame came in on, as handlers see it. */
