@@ -71,6 +71,13 @@ export class BenchSystem {
     return app.url;
   }
 
+  /** Where the app serves `/metrics` (a listener of its own). */
+  metricsUrl(name: string): string {
+    const app = this.apps.get(name);
+    if (!app) throw new Error(`${name} is not running`);
+    return app.metricsUrl;
+  }
+
   /** What the app printed so far. */
   output(name: string): string {
     return this.apps.get(name)?.output() ?? '';

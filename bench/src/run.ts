@@ -77,7 +77,9 @@ async function main(): Promise<void> {
           ? {}
           : {
               countStored: () => fixtures.countMessages(),
-              metricsUrls: [...system.names('edge'), ...system.names('persister')].map((name) => system.url(name)),
+              metricsUrls: [...system.names('edge'), ...system.names('persister')].map((name) =>
+                system.metricsUrl(name),
+              ),
             }),
         log,
       });
@@ -140,6 +142,7 @@ async function main(): Promise<void> {
       results.connections = await idleConnections({
         pool,
         edgeUrl: edges[0],
+        edgeMetricsUrl: system.metricsUrl(INSPECTED_EDGE),
         edgePid: system.pid(INSPECTED_EDGE),
         tokens: users.map((u) => u.token),
         idleWindowMs: options.quick ? 3_000 : 15_000,
@@ -171,7 +174,7 @@ async function main(): Promise<void> {
         stopPersisters: () => system.stopPersisters(),
         startPersisters: async () => {
           await system.startPersisters();
-          return system.names('persister').map((name) => system.url(name));
+          return system.names('persister').map((name) => system.metricsUrl(name));
         },
         log,
       });

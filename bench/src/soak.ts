@@ -64,7 +64,7 @@ async function main(): Promise<number> {
     const startedAt = performance.now();
     const sample = async () => {
       const apps: Sample['apps'] = {};
-      for (const name of system.apps.keys()) apps[name] = await processFigures(system.url(name));
+      for (const name of system.apps.keys()) apps[name] = await processFigures(system.metricsUrl(name));
       samples.push({ atS: Math.round((performance.now() - startedAt) / 1000), apps });
       const line = Object.entries(apps)
         .map(([name, figures]) => `${name} ${figures.rssMiB} MiB/${figures.lagP99Ms} ms`)

@@ -12,6 +12,8 @@ export interface AppProcess {
   port: number;
   /** http://127.0.0.1:<port> */
   url: string;
+  /** Where its `/metrics` is served: a listener of its own (http://127.0.0.1:<metrics port>). */
+  metricsUrl: string;
   child: ChildProcess;
   /** Everything the process printed so far (the last 200,000 characters). */
   output(): string;
@@ -44,10 +46,17 @@ export async function startAppProcess(
   options: { name?: string; port?: number; readyTimeoutMs?: number; echo?: boolean } = {},
 ): Promise<AppProcess> {
   const port = options.port ?? (await freePort());
+  const metricsPort = env.METRICS_PORT ? Number(env.METRICS_PORT) : options.port ? port + 1000 : await freePort();
   const name = options.name ?? app;
   const child = spawn(process.execPath, [join(REPO_ROOT, 'apps', app, 'dist', 'main.js')], {
     cwd: REPO_ROOT,
-    env: { ...env, HOST: '127.0.0.1', PORT: String(port) },
+    env: {
+      ...env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      METRICS_HOST: '127.0.0.1',
+      METRICS_PORT: String(metricsPort),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -68,6 +77,7 @@ export async function startAppProcess(
     name,
     port,
     url: `http://127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}`,
     child,
     output: () => output,
     exited: () => exitCode !== undefined,

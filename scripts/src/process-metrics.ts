@@ -11,12 +11,12 @@ const NAMES = {
   eventLoopLagP99Seconds: 'nodejs_eventloop_lag_p99_seconds',
 } as const;
 
-/** Reads one scrape of an app's `/metrics`; a metric missing from it is an error, not a zero. */
-export async function processMetrics(appUrl: string): Promise<ProcessMetrics> {
-  const lines = (await (await fetch(`${appUrl}/metrics`)).text()).split('\n');
+/** Reads one scrape of an app's metrics listener; a metric missing from it is an error, not a zero. */
+export async function processMetrics(metricsUrl: string): Promise<ProcessMetrics> {
+  const lines = (await (await fetch(`${metricsUrl}/metrics`)).text()).split('\n');
   const value = (name: string) => {
     const line = lines.find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
-    if (!line) throw new Error(`${appUrl}/metrics has no ${name}`);
+    if (!line) throw new Error(`${metricsUrl}/metrics has no ${name}`);
     return Number(line.slice(line.lastIndexOf(' ') + 1));
   };
   return {

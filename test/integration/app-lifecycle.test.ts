@@ -19,7 +19,9 @@ describe('every app process', function () {
       const health = await get(`${processHandle.url}/healthz`);
       expect(health.status).to.equal(200);
       expect(health.body).to.deep.equal({ status: 'ok' });
-      const metrics = await get(`${processHandle.url}/metrics`);
+      // Metrics have a listener of their own; the app's own port does not serve them.
+      expect((await get(`${processHandle.url}/metrics`)).status).to.equal(404);
+      const metrics = await get(`${processHandle.metricsUrl}/metrics`);
       expect(metrics.status).to.equal(200);
       expect(metrics.text).to.include(`# TYPE ${ownMetric[app]} `);
       expect(metrics.text).to.match(/^nodejs_eventloop_lag_seconds\{app="[a-z-]+",instance="[^"]+"\} /m);

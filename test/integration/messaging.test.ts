@@ -81,9 +81,9 @@ describe('messages end to end: edge → RabbitMQ → persister → MongoDB → f
     const doc = await mongo.db(MONGO_DB).collection('conversations').findOne({ _id: conversation.id });
     expect(doc?.lastSeq).to.equal(total);
     // The pipeline counted what it did.
-    const edgeMetrics = (await get(`${edgeA()}/metrics`)).text;
+    const edgeMetrics = (await get(`${system.edges[0]?.metricsUrl}/metrics`)).text;
     expect(metricValue(edgeMetrics, 'chat_edge_messages_published_total')).to.be.at.least(total);
-    const persisterMetrics = (await get(`${system.persisters[0]?.url}/metrics`)).text;
+    const persisterMetrics = (await get(`${system.persisters[0]?.metricsUrl}/metrics`)).text;
     expect(metricValue(persisterMetrics, 'chat_persister_messages_persisted_total')).to.be.at.least(total);
     sender.close();
     receiver.close();

@@ -5,7 +5,6 @@ import {
   errorHandler,
   healthRoutes,
   MAX_HTTP_BODY_BYTES,
-  metricsHandler,
   notFoundHandler,
   type ReadinessCheck,
 } from '@chat/runtime';
@@ -14,7 +13,6 @@ import type { AccessTokenSigner } from '@chat/tokens';
 import express from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import type { Registry } from 'prom-client';
 import type { AuthMetrics } from './auth-metrics.js';
 import type { LoginLimiter } from './login-limiter.js';
 import type { PasswordHasher } from './password-hasher.js';
@@ -39,7 +37,6 @@ export interface AuthAppDependencies {
   announceAccountDeleted(userId: string): Promise<void>;
   readiness: ReadinessCheck[];
   trustProxy: boolean;
-  registry: Registry;
   metrics: AuthMetrics;
 }
 
@@ -58,7 +55,6 @@ export function createAuthApp(deps: AuthAppDependencies): express.Express {
   );
   app.use(express.json({ limit: MAX_HTTP_BODY_BYTES, strict: true }));
   app.use(healthRoutes(deps.readiness));
-  app.get('/metrics', metricsHandler(deps.registry));
   app.use(keyRoutes(deps.signer));
   app.use(accountRoutes(deps));
   app.use(sessionRoutes(deps));

@@ -2,7 +2,15 @@ import { createPublicKey } from 'node:crypto';
 import { authEnv, loadConfig } from '@chat/config';
 import { accountDeletedChannel } from '@chat/contracts';
 import { createLogger } from '@chat/logger';
-import { accountCheckedTokens, closeServer, connectTo, createMetricsRegistry, listen, runApp } from '@chat/runtime';
+import {
+  accountCheckedTokens,
+  closeServer,
+  connectTo,
+  createMetricsRegistry,
+  listen,
+  runApp,
+  startMetricsServer,
+} from '@chat/runtime';
 import { connectMongo, LiveAccounts, RefreshTokenRepository, UserRepository } from '@chat/storage';
 import { AccessTokenSigner, AccessTokenVerifier, loadOrCreateSigningKey } from '@chat/tokens';
 import { Redis } from 'ioredis';
@@ -57,10 +65,10 @@ runApp('auth', async () => {
       { name: 'redis', check: async () => void (await redis.ping()) },
     ],
     trustProxy: config.http.trustProxy,
-    registry,
     metrics: authMetrics(registry),
   });
   const server = await listen(app, config.http);
+  const metricsServer = await startMetricsServer(registry, config.metrics);
   logger.info({ host: config.http.host, port: config.http.port, kid: signingKey.publicJwk.kid }, 'auth listening');
 
   const sweep = setInterval(() => {
@@ -76,6 +84,7 @@ runApp('auth', async () => {
     async stop() {
       clearInterval(sweep);
       await closeServer(server);
+      await closeServer(metricsServer);
       await Promise.all([mongo.close(), redis.quit()]);
     },
   };

@@ -11,6 +11,7 @@ import {
   createMetricsRegistry,
   eventWorkerCounters,
   runApp,
+  startMetricsServer,
   startOpsServer,
 } from '@chat/runtime';
 import { ConversationRepository, connectMongo, MessageRepository, NotificationRepository } from '@chat/storage';
@@ -113,10 +114,10 @@ runApp('notifier', async () => {
   const board = new ExpressAdapter();
   board.setBasePath('/queues');
   createBullBoard({ queues: [new BullMQAdapter(queue)], serverAdapter: board });
+  const metricsServer = await startMetricsServer(registry, config.metrics);
   const server = await startOpsServer({
     listen: config.http,
     logger,
-    metrics: registry,
     checks: [
       { name: 'mongodb', check: () => mongo.ping() },
       { name: 'redis', check: async () => void (await redis.ping()) },
@@ -143,6 +144,7 @@ runApp('notifier', async () => {
       await queue.close();
       await broker.close();
       await closeServer(server);
+      await closeServer(metricsServer);
       await mongo.close();
       redis.disconnect();
     },

@@ -22,6 +22,7 @@ import {
   createMetricsRegistry,
   eventWorkerCounters,
   runApp,
+  startMetricsServer,
   startOpsServer,
 } from '@chat/runtime';
 import { ConversationRepository, connectMongo, MessageRepository } from '@chat/storage';
@@ -120,10 +121,10 @@ runApp('persister', async () => {
   balancer = new ShardBalancer(roster, shards, logger);
   balancer.start();
 
+  const metricsServer = await startMetricsServer(registry, config.metrics);
   const server = await startOpsServer({
     listen: config.http,
     logger,
-    metrics: registry,
     checks: [
       { name: 'mongodb', check: () => mongo.ping() },
       { name: 'rabbitmq', check: () => broker.assertConnected() },
@@ -144,6 +145,7 @@ runApp('persister', async () => {
       await lastSeqs.idle();
       await broker.close();
       await closeServer(server);
+      await closeServer(metricsServer);
       await mongo.close();
       redis.disconnect();
     },

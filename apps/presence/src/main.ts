@@ -17,6 +17,7 @@ import {
   createMetricsRegistry,
   eventWorkerCounters,
   runApp,
+  startMetricsServer,
   startOpsServer,
 } from '@chat/runtime';
 import { Redis } from 'ioredis';
@@ -82,10 +83,10 @@ runApp('presence', async () => {
   }, config.sweepIntervalMs);
   sweep.unref();
 
+  const metricsServer = await startMetricsServer(registry, config.metrics);
   const server = await startOpsServer({
     listen: config.http,
     logger,
-    metrics: registry,
     checks: [
       { name: 'redis', check: async () => void (await redis.ping()) },
       { name: 'rabbitmq', check: () => broker.assertConnected() },
@@ -104,6 +105,7 @@ runApp('presence', async () => {
       await transitions.stop();
       await broker.close();
       await closeServer(server);
+      await closeServer(metricsServer);
       redis.disconnect();
     },
   };

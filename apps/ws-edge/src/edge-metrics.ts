@@ -1,8 +1,9 @@
+import { CLOSE_CODES } from '@chat/contracts';
 import { LATENCY_BUCKETS_S } from '@chat/runtime';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { LocalSessions } from './local-sessions.js';
 
-/** What an edge node counts; scraped at GET /metrics. */
+/** What an edge node counts; scraped at GET /metrics on its metrics listener. */
 export function edgeMetrics(registry: Registry, sessions: LocalSessions) {
   const registers = [registry];
   return {
@@ -69,7 +70,7 @@ export function edgeMetrics(registry: Registry, sessions: LocalSessions) {
     }),
     closes: new Counter({
       name: 'chat_edge_closes_total',
-      help: 'Sessions closed, by WebSocket close code',
+      help: 'Sessions closed, by WebSocket close code (codes the server uses or the protocol defines; any other is "other")',
       labelNames: ['code'],
       registers,
     }),
@@ -77,3 +78,24 @@ export function edgeMetrics(registry: Registry, sessions: LocalSessions) {
 }
 
 export type EdgeMetrics = ReturnType<typeof edgeMetrics>;
+
+/** Codes a close may carry that are worth a series of their own: ours, and the protocol's (RFC 6455, 7.4.1). */
+const KNOWN_CLOSE_CODES = new Set<number>([
+  ...Object.values(CLOSE_CODES),
+  1002,
+  1003,
+  1005,
+  1006,
+  1007,
+  1010,
+  1011,
+  1015,
+]);
+
+/**
+ * The `code` label of a close. A client chooses the code it closes with (any of 3000–4999), so
+ * labelling by the raw code would let any client create thousands of series.
+ */
+export function closeCodeLabel(code: number): string {
+  return KNOWN_CLOSE_CODES.has(code) ? String(code) : 'other';
+}

@@ -4,6 +4,7 @@ import { createLogger, serializeRequest } from '@chat/logger';
 import { PresenceStore } from '@chat/presence-store';
 import {
   accountCheckedTokens,
+  closeServer,
   connectTo,
   createMetricsRegistry,
   errorHandler,
@@ -11,9 +12,9 @@ import {
   healthRoutes,
   listen,
   MAX_HTTP_BODY_BYTES,
-  metricsHandler,
   notFoundHandler,
   runApp,
+  startMetricsServer,
 } from '@chat/runtime';
 import { ConversationRepository, connectMongo, LiveAccounts, MessageRepository, UserRepository } from '@chat/storage';
 import { AccessTokenVerifier } from '@chat/tokens';
@@ -162,12 +163,12 @@ runApp('ws-edge', async () => {
       },
     ]),
   );
-  app.get('/metrics', metricsHandler(registry));
   app.use(conversationRoutes({ conversations, tokens: accountCheckedTokens(tokens, accounts) }));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 
   const http = await listen(app, config.http);
+  const metricsServer = await startMetricsServer(registry, config.metrics);
   const edge = new EdgeServer(http, {
     nodeId: config.nodeId,
     limits: config.limits,
@@ -202,6 +203,7 @@ runApp('ws-edge', async () => {
     logger,
     async stop() {
       await edge.stop();
+      await closeServer(metricsServer);
       await reporter.stop();
       await deletions.stop();
       await deliveries.stop();

@@ -11,7 +11,7 @@ import {
 } from '@chat/contracts';
 import type { Logger } from '@chat/logger';
 import { type RawData, WebSocket } from 'ws';
-import type { EdgeMetrics } from './edge-metrics.js';
+import { closeCodeLabel, type EdgeMetrics } from './edge-metrics.js';
 import { AccountDeletedError, describeFrameType, type FrameRouter } from './frame-router.js';
 import type { FrameOrigin } from './handlers/handler.js';
 import {
@@ -260,7 +260,7 @@ export class Session implements FrameOrigin {
 
   #onClosed(code: number): void {
     this.#state = 'closed';
-    this.#options.metrics.closes.inc({ code: String(code) });
+    this.#options.metrics.closes.inc({ code: closeCodeLabel(code) });
     clearTimeout(this.#expiryTimer);
     this.#earlyFrames = undefined;
     this.#outbox = undefined;

@@ -42,6 +42,8 @@ export function cpuSecondsOf(pid: number): number {
 export async function idleConnections(options: {
   pool: LoadPool;
   edgeUrl: string;
+  /** The same edge's metrics listener. */
+  edgeMetricsUrl: string;
   edgePid: number;
   tokens: string[];
   idleWindowMs: number;
@@ -53,7 +55,7 @@ export async function idleConnections(options: {
   await sleep(2_000);
   await options.forceGc();
   const rssBefore = rssOf(options.edgePid);
-  const heapBefore = (await processMetrics(options.edgeUrl)).heapUsedBytes;
+  const heapBefore = (await processMetrics(options.edgeMetricsUrl)).heapUsedBytes;
   const parts = split(options.tokens, options.pool.size);
   const results = await options.pool.each<IdleResult>((index) => ({
     kind: 'setup-idle',
@@ -71,7 +73,7 @@ export async function idleConnections(options: {
   const cpuUsed = cpuSecondsOf(options.edgePid) - cpuStart;
   await options.forceGc();
   const rssAfter = rssOf(options.edgePid);
-  const heapAfter = (await processMetrics(options.edgeUrl)).heapUsedBytes;
+  const heapAfter = (await processMetrics(options.edgeMetricsUrl)).heapUsedBytes;
   await options.pool.each(() => ({ kind: 'close' }));
   const report: ConnectionsReport = {
     connections: connected,

@@ -13,7 +13,16 @@ export const loggingEnv = {
 export const httpEnv = (defaultPort: number) => ({
   HOST: text('127.0.0.1'),
   PORT: port(defaultPort),
+  /** Prometheus metrics listen apart from the API, on loopback unless told otherwise. */
+  METRICS_HOST: text('127.0.0.1'),
+  /** Unset: PORT + 1000 (0 when PORT is 0). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
 });
+
+/** Where an app serves `/metrics`: its own listener, never the API's port. */
+export function metricsListenConfig(env: { PORT: number; METRICS_HOST: string; METRICS_PORT?: number | undefined }) {
+  return { host: env.METRICS_HOST, port: env.METRICS_PORT ?? (env.PORT === 0 ? 0 : env.PORT + 1000) };
+}
 
 export const mongoEnv = {
   MONGO_URL: url('mongodb://127.0.0.1:27017', ['mongodb:', 'mongodb+srv:']),

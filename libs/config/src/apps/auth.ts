@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { flag, optionalPem, positiveInt, text } from '../fields.js';
-import { httpEnv, loggingEnv, mongoConfig, mongoEnv, redisConfig, redisEnv } from '../shared.js';
+import { httpEnv, loggingEnv, metricsListenConfig, mongoConfig, mongoEnv, redisConfig, redisEnv } from '../shared.js';
 
 export const authEnv = z
   .object({
@@ -33,6 +33,7 @@ export const authEnv = z
   .transform((env) => ({
     logLevel: env.LOG_LEVEL,
     http: { host: env.HOST, port: env.PORT, trustProxy: env.TRUST_PROXY },
+    metrics: metricsListenConfig(env),
     mongo: mongoConfig(env),
     redis: redisConfig(env),
     tokens: {

@@ -5,6 +5,7 @@ import {
   brokerEnv,
   httpEnv,
   loggingEnv,
+  metricsListenConfig,
   mongoConfig,
   mongoEnv,
   redisConfig,
@@ -41,6 +42,7 @@ export const notifierEnv = z
   .transform((env) => ({
     logLevel: env.LOG_LEVEL,
     http: { host: env.HOST, port: env.PORT },
+    metrics: metricsListenConfig(env),
     mongo: mongoConfig(env),
     redis: redisConfig(env),
     broker: brokerConfig(env),

@@ -5,6 +5,7 @@ import {
   brokerEnv,
   httpEnv,
   loggingEnv,
+  metricsListenConfig,
   mongoConfig,
   mongoEnv,
   redisConfig,
@@ -35,6 +36,7 @@ export const persisterEnv = z
   .transform((env) => ({
     logLevel: env.LOG_LEVEL,
     http: { host: env.HOST, port: env.PORT },
+    metrics: metricsListenConfig(env),
     mongo: mongoConfig(env),
     broker: brokerConfig(env),
     redis: redisConfig(env),

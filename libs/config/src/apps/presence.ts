@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { positiveInt } from '../fields.js';
-import { brokerConfig, brokerEnv, httpEnv, loggingEnv, redisConfig, redisEnv } from '../shared.js';
+import { brokerConfig, brokerEnv, httpEnv, loggingEnv, metricsListenConfig, redisConfig, redisEnv } from '../shared.js';
 
 export const presenceEnv = z
   .object({
@@ -18,6 +18,7 @@ export const presenceEnv = z
   .transform((env) => ({
     logLevel: env.LOG_LEVEL,
     http: { host: env.HOST, port: env.PORT },
+    metrics: metricsListenConfig(env),
     redis: redisConfig(env),
     broker: brokerConfig(env),
     nodeTtlMs: env.PRESENCE_NODE_TTL_MS,

@@ -7,6 +7,7 @@ import {
   brokerEnv,
   httpEnv,
   loggingEnv,
+  metricsListenConfig,
   mongoConfig,
   mongoEnv,
   redisConfig,
@@ -51,6 +52,7 @@ export const wsEdgeEnv = z
         .replace(/[^A-Za-z0-9_.-]/g, '-')
         .slice(0, 50)}-${env.PORT}`,
     http: { host: env.HOST, port: env.PORT },
+    metrics: metricsListenConfig(env),
     mongo: mongoConfig(env),
     redis: redisConfig(env),
     broker: brokerConfig(env),
