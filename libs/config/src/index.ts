@@ -6,5 +6,10 @@ export { type PresenceConfig, presenceEnv } from './apps/presence.js';
 export { type ServicesConfig, servicesEnv } from './apps/services.js';
 export { type WsEdgeConfig, wsEdgeEnv } from './apps/ws-edge.js';
 export { ConfigError, loadConfig } from './load-config.js';
-export { metricsListenConfig } from './shared.js';
-export type { BrokerConfig, MongoConfig, RedisConfig, TokenVerifyConfig } from './shared.js';
+export {
+  type BrokerConfig,
+  type MongoConfig,
+  metricsListenConfig,
+  type RedisConfig,
+  type TokenVerifyConfig,
+} from './shared.js';
