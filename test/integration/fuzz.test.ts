@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { ERROR_CODES } from '@chat/contracts';
 import { expect } from 'chai';
 import fc from 'fast-check';
@@ -301,6 +302,36 @@ describe('hostile input (fast-check)', function () {
     });
   });
 
+  it('answers malformed request targets with 4xx in the error format, logged below error level', async () => {
+    const targets: Array<{ app: AppProcess; head: string }> = [
+      { app: edge(), head: 'GET /conversations/%E0%A4%A/messages HTTP/1.1' },
+      {
+        app: edge(),
+        head: `GET /conversations/%E0%A4%A/messages HTTP/1.1\r\nAuthorization: Bearer ${user.accessToken}`,
+      },
+      { app: edge(), head: 'GET /%E0%A4%A HTTP/1.1' },
+      { app: system.auth, head: `GET /users?login=%E0%A4%A HTTP/1.1\r\nAuthorization: Bearer ${user.accessToken}` },
+      { app: system.auth, head: 'GET /%ZZ/%00 HTTP/1.1' },
+      {
+        app: edge(),
+        head: 'GET http://[/ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+      },
+      {
+        app: edge(),
+        head: 'GET //[::1/ws?access_token=%E0 HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+      },
+    ];
+    const errorLinesBefore = [system.auth, edge()].map((app) => errorLines(app).length);
+    for (const { app, head } of targets) {
+      const answer = await rawRequest(app.port, `${head}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]);
+      expect(status, `${head.split('\r\n')[0]} → ${answer.slice(0, 120)}`).to.be.within(400, 499);
+      const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+      expect(body.error.code).to.be.oneOf(['bad_request', 'not_found', 'unauthorized']);
+    }
+    expect([system.auth, edge()].map((app) => errorLines(app).length)).to.deep.equal(errorLinesBefore);
+  });
+
   async function open(): Promise<WebSocket> {
     const ws = new WebSocket(`${edge().url.replace('http', 'ws')}/ws`, {
       headers: { authorization: `Bearer ${user.accessToken}` },
@@ -356,5 +387,29 @@ function exchange(ws: WebSocket, input: { text: string; binary: boolean; raw?: B
 /** The app's heap after a full GC (forced through its inspector, on loopback). */
 async function heapAfterGc(app: AppProcess): Promise<number> {
   await forceGc(app.output());
-  return (await processMetrics(app.url)).heapUsedBytes;
+  return (await processMetrics(app.metricsUrl)).heapUsedBytes;
+}
+
+/** The process's log lines at error level or above (pino: 50 and 60). */
+function errorLines(app: AppProcess): string[] {
+  return app
+    .output()
+    .split('\n')
+    .filter((line) => /"level":(50|60)/.test(line));
+}
+
+/** One request written byte for byte (fetch would normalise a malformed target), and the whole answer. */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    // Written, not ended: a half-closed socket is closed by the server before a slow answer.
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer));
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`no answer to ${text.slice(0, 60)}`)));
+  });
 }

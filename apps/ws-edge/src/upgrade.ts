@@ -41,7 +41,12 @@ export async function authenticateUpgrade(
   request: IncomingMessage,
   deps: UpgradeCheckDependencies,
 ): Promise<AuthenticatedUpgrade> {
-  const url = new URL(request.url ?? '/', 'http://edge');
+  let url: URL;
+  try {
+    url = new URL(request.url ?? '/', 'http://edge');
+  } catch {
+    throw new UpgradeRefusal(400, 'bad_request', 'the request target is not a valid URL');
+  }
   if (url.pathname !== WEBSOCKET_PATH)
     throw new UpgradeRefusal(404, 'not_found', `WebSocket endpoint is ${WEBSOCKET_PATH}`);
   const origin = request.headers.origin;

@@ -1,4 +1,4 @@
-import { ChatError, HTTP_STATUS_BY_CODE, httpErrorBody, RateLimitedError } from '@chat/contracts';
+import { ChatError, type ErrorCode, HTTP_STATUS_BY_CODE, httpErrorBody, RateLimitedError } from '@chat/contracts';
 import type { Logger } from '@chat/logger';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 
@@ -13,6 +13,17 @@ export const notFoundHandler: RequestHandler = (_req, res) => {
 interface BodyParserError extends Error {
   type?: string;
   status?: number;
+  statusCode?: number;
+}
+
+/** The code a 4xx from express or its parsers (a URL that does not decode, say) is answered with. */
+function codeOfClientStatus(status: number): ErrorCode {
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 413) return 'too_large';
+  if (status === 429) return 'rate_limited';
+  return 'bad_request';
 }
 
 /**
@@ -43,7 +54,20 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         res.status(400).json(httpErrorBody('bad_request', 'request body could not be read'));
         return;
     }
+    // Any other error that carries a 4xx (express's "Failed to decode param", say) is the
+    // client's mistake: answered as such, and logged below error level.
+    const status = parserError.status ?? parserError.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const code = codeOfClientStatus(status);
+      logger.info({ method: req.method, status, reason: parserError.message }, 'malformed request refused');
+      if (!res.headersSent) res.status(HTTP_STATUS_BY_CODE[code]).json(httpErrorBody(code, clientMessageOf(status)));
+      return;
+    }
     logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
     if (!res.headersSent) res.status(500).json(httpErrorBody('internal', 'internal error'));
   };
+}
+
+function clientMessageOf(status: number): string {
+  return status === 400 ? 'the request URL or its parameters could not be decoded' : `request refused (${status})`;
 }
