@@ -8,6 +8,7 @@ import { forgeries, signValid } from '../support/forged-tokens.js';
 import { get, post, request } from '../support/http.js';
 import { MONGO_DB, MONGO_URL } from '../support/test-environment.js';
 import { PASSWORD, registerUser, uniqueLogin } from '../support/users.js';
+import { eventually } from '../support/wait.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PER_LOGIN_ADDRESS_LIMIT = 10;
@@ -487,6 +488,23 @@ describe('auth service', function () {
         { headers: freshIp() },
       );
       expect(elsewhere.status).to.equal(201);
+    });
+  });
+
+  describe('request logs', () => {
+    it('name the peer, and the forwarded client address behind TRUST_PROXY', async () => {
+      const probe = `/nope-${Date.now()}`;
+      await get(`${auth.url}${probe}`, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+      // The app writes its log line after the answer leaves; wait for it to reach our pipe.
+      const line = await eventually('the request log line', () =>
+        auth
+          .output()
+          .split('\n')
+          .find((text) => text.includes(probe)),
+      );
+      const logged = JSON.parse(line).req;
+      expect(logged.remoteAddress).to.match(/127\.0\.0\.1/);
+      expect(logged.clientAddress).to.equal('203.0.113.9');
     });
   });
 

@@ -97,6 +97,15 @@ describe('WebSocket protocol', function () {
       allowed.close();
     });
 
+    it('lets any Origin in when WS_ALLOWED_ORIGINS is unset on a loopback HOST, and says so at start', async () => {
+      const local = await ChatClient.connect(loose(), alice.accessToken, {
+        headers: { origin: 'https://any.example' },
+      });
+      local.close();
+      expect(system.edges[0]?.output()).to.include('WS_ALLOWED_ORIGINS is unset: any browser Origin may connect');
+      expect(strict.output()).not.to.include('WS_ALLOWED_ORIGINS is unset');
+    });
+
     it('answers other paths with 404 and a user past the connection limit with 429', async () => {
       const wrongPath = await new Promise<number>((resolve) => {
         const ws = new WebSocket(`${strict.url.replace('http', 'ws')}/socket`, {

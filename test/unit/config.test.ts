@@ -26,6 +26,18 @@ describe('configuration', () => {
     expect(problems.join('\n')).to.match(/ARGON2_MEMORY_KIB/);
   });
 
+  it('allows any browser Origin only when configured with * or on a loopback HOST', () => {
+    const origins = (env: Record<string, string>) => loadConfig(wsEdgeEnv, env).limits.allowedOrigins;
+    expect(origins({})).to.deep.equal({ any: true, reason: 'local run' });
+    expect(origins({ HOST: '::1' })).to.deep.equal({ any: true, reason: 'local run' });
+    expect(origins({ HOST: '0.0.0.0' })).to.deep.equal({ any: false, origins: [] });
+    expect(origins({ HOST: '0.0.0.0', WS_ALLOWED_ORIGINS: '*' })).to.deep.equal({ any: true, reason: 'configured' });
+    expect(origins({ HOST: '127.0.0.1', WS_ALLOWED_ORIGINS: 'https://a.example,https://b.example' })).to.deep.equal({
+      any: false,
+      origins: ['https://a.example', 'https://b.example'],
+    });
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig(authEnv, { PORT: '' }).http.port).to.equal(8080);
   });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { AllowedOrigins } from '@chat/config';
 import { CLOSE_CODES, type SessionReadyFrame } from '@chat/contracts';
 import type { Logger } from '@chat/logger';
 import { closeServer } from '@chat/runtime';
@@ -17,7 +18,7 @@ import {
 } from './upgrade.js';
 
 export interface EdgeLimits {
-  allowedOrigins: readonly string[];
+  allowedOrigins: AllowedOrigins;
   maxConnectionsPerUser: number;
   ratePerS: number;
   rateBurst: number;

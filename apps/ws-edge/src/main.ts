@@ -142,6 +142,7 @@ runApp('ws-edge', async () => {
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', config.http.trustProxy ? 1 : false);
   app.use(helmet());
   app.use(
     pinoHttp({
@@ -190,6 +191,17 @@ runApp('ws-edge', async () => {
     },
   });
   reporter.start();
+  const origins = config.limits.allowedOrigins;
+  if (origins.any && origins.reason === 'local run') {
+    logger.warn(
+      { host: config.http.host },
+      'WS_ALLOWED_ORIGINS is unset: any browser Origin may connect, as this is a local run (loopback HOST); set it before serving others',
+    );
+  } else if (!origins.any && origins.origins.length === 0) {
+    logger.warn(
+      'WS_ALLOWED_ORIGINS is unset: browsers (any Origin) are refused; set it to your web origins, or * for any',
+    );
+  }
   const deletions = await followAccountDeletions({
     redis,
     redisPrefix: config.redis.prefix,

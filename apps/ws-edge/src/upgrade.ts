@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { AllowedOrigins } from '@chat/config';
 import { ChatError } from '@chat/contracts';
 import { type AccountExistence, bearerTokenOf } from '@chat/runtime';
 import type { AccessTokenVerifier } from '@chat/tokens';
@@ -10,7 +11,7 @@ export interface UpgradeCheckDependencies {
   tokens: AccessTokenVerifier;
   accounts: AccountExistence;
   sessions: LocalSessions;
-  allowedOrigins: readonly string[];
+  allowedOrigins: AllowedOrigins;
   maxConnectionsPerUser: number;
 }
 
@@ -50,7 +51,8 @@ export async function authenticateUpgrade(
   if (url.pathname !== WEBSOCKET_PATH)
     throw new UpgradeRefusal(404, 'not_found', `WebSocket endpoint is ${WEBSOCKET_PATH}`);
   const origin = request.headers.origin;
-  if (origin !== undefined && deps.allowedOrigins.length > 0 && !deps.allowedOrigins.includes(origin)) {
+  const origins = deps.allowedOrigins;
+  if (origin !== undefined && !origins.any && !origins.origins.includes(origin)) {
     throw new UpgradeRefusal(403, 'forbidden', 'origin not allowed');
   }
   const token = bearerTokenOf(request.headers.authorization) ?? url.searchParams.get('access_token') ?? undefined;

@@ -4,7 +4,7 @@ export { type NotifierConfig, notifierEnv } from './apps/notifier.js';
 export { type PersisterConfig, persisterEnv } from './apps/persister.js';
 export { type PresenceConfig, presenceEnv } from './apps/presence.js';
 export { type ServicesConfig, servicesEnv } from './apps/services.js';
-export { type WsEdgeConfig, wsEdgeEnv } from './apps/ws-edge.js';
+export { type AllowedOrigins, allowedOriginsOf, type WsEdgeConfig, wsEdgeEnv } from './apps/ws-edge.js';
 export { ConfigError, loadConfig } from './load-config.js';
 export {
   type BrokerConfig,

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { MAX_GROUP_MEMBERS } from '@chat/contracts';
 import { z } from 'zod';
-import { positiveInt, stringList } from '../fields.js';
+import { flag, positiveInt, stringList } from '../fields.js';
 import {
   brokerConfig,
   brokerEnv,
@@ -28,8 +28,14 @@ export const wsEdgeEnv = z
     ...tokenVerifyEnv,
     /** Names this node's delivery queue `edge.<NODE_ID>`; defaults to `<hostname>-<PORT>`. */
     NODE_ID: z.string().regex(nodeIdPattern, 'must be 1-64 letters, digits, _ . or -').optional(),
-    /** Browser origins allowed to open a WebSocket; empty allows any. Clients that send no Origin always pass. */
+    /**
+     * Browser origins allowed to open a WebSocket, or `*` for any. Unset: any origin on a
+     * loopback HOST (a local run, said at start), none otherwise. Clients that send no Origin
+     * (wscat, servers) always pass.
+     */
     WS_ALLOWED_ORIGINS: stringList(),
+    /** Trust X-Forwarded-For from one proxy hop (behind a load balancer), so logs show the client's address. */
+    TRUST_PROXY: flag(false),
     WS_MAX_CONNECTIONS_PER_USER: positiveInt(20),
     /** Sustained client frames per second per connection, and the burst above it (token bucket). */
     WS_RATE_PER_S: positiveInt(200),
@@ -51,14 +57,14 @@ export const wsEdgeEnv = z
       `${hostname()
         .replace(/[^A-Za-z0-9_.-]/g, '-')
         .slice(0, 50)}-${env.PORT}`,
-    http: { host: env.HOST, port: env.PORT },
+    http: { host: env.HOST, port: env.PORT, trustProxy: env.TRUST_PROXY },
     metrics: metricsListenConfig(env),
     mongo: mongoConfig(env),
     redis: redisConfig(env),
     broker: brokerConfig(env),
     tokens: tokenVerifyConfig(env),
     limits: {
-      allowedOrigins: env.WS_ALLOWED_ORIGINS,
+      allowedOrigins: allowedOriginsOf(env.WS_ALLOWED_ORIGINS, env.HOST),
       maxConnectionsPerUser: env.WS_MAX_CONNECTIONS_PER_USER,
       ratePerS: env.WS_RATE_PER_S,
       rateBurst: env.WS_RATE_BURST,
@@ -70,3 +76,15 @@ export const wsEdgeEnv = z
   }));
 
 export type WsEdgeConfig = z.output<typeof wsEdgeEnv>;
+
+/** Which browser origins may open a WebSocket: any, or exactly these (none when empty). */
+export type AllowedOrigins = { any: true; reason: 'configured' | 'local run' } | { any: false; origins: string[] };
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** `*` allows any; an explicit list allows those; unset allows any only where nobody else can connect. */
+export function allowedOriginsOf(configured: readonly string[], host: string): AllowedOrigins {
+  if (configured.includes('*')) return { any: true, reason: 'configured' };
+  if (configured.length > 0) return { any: false, origins: [...configured] };
+  return LOOPBACK_HOSTS.has(host) ? { any: true, reason: 'local run' } : { any: false, origins: [] };
+}
