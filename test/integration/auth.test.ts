@@ -14,6 +14,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PER_LOGIN_ADDRESS_LIMIT = 10;
 const PER_LOGIN_LIMIT = 30;
 const PER_IP_LIMIT = 25;
+const SEARCH_LIMIT = 8;
 const REGISTER_LIMIT = 4;
 
 describe('auth service', function () {
@@ -31,6 +32,7 @@ describe('auth service', function () {
       LOGIN_MAX_FAILURES_PER_LOGIN_ADDRESS: String(PER_LOGIN_ADDRESS_LIMIT),
       LOGIN_MAX_FAILURES_PER_LOGIN: String(PER_LOGIN_LIMIT),
       LOGIN_MAX_FAILURES_PER_IP: String(PER_IP_LIMIT),
+      USER_SEARCH_MAX_PER_USER: String(SEARCH_LIMIT),
     });
     mongo = await new MongoClient(MONGO_URL).connect();
   });
@@ -306,6 +308,31 @@ describe('auth service', function () {
         expect(user).to.have.keys('id', 'login', 'displayName');
         expect(user.login.startsWith(tag)).to.equal(true);
       }
+    });
+
+    it('refuses prefixes shorter than 3 characters, saying so', async () => {
+      const me = await registerUser(auth.url);
+      for (const prefix of ['a', 'ab']) {
+        const res = await get(`${auth.url}/users?login=${prefix}`, { token: me.accessToken });
+        expect(res.status, prefix).to.equal(400);
+        expect(res.body.error.message).to.match(/login: must be 3-32 letters/);
+      }
+      expect((await get(`${auth.url}/users?login=abc`, { token: me.accessToken })).status).to.equal(200);
+    });
+
+    it(`answers at most ${SEARCH_LIMIT} searches per user in a window, and others still search`, async () => {
+      const [me, other] = await Promise.all([registerUser(auth.url), registerUser(auth.url)]);
+      const burst = await Promise.all(
+        Array.from({ length: SEARCH_LIMIT + 4 }, (_, i) =>
+          get(`${auth.url}/users?login=zz${i}`, { token: me.accessToken }),
+        ),
+      );
+      expect(burst.filter((res) => res.status === 200)).to.have.length(SEARCH_LIMIT);
+      const refused = burst.filter((res) => res.status === 429);
+      expect(refused).to.have.length(4);
+      expect(refused[0]?.body.error.code).to.equal('rate_limited');
+      expect(Number(refused[0]?.headers.get('retry-after'))).to.be.greaterThan(0);
+      expect((await get(`${auth.url}/users?login=zzz`, { token: other.accessToken })).status).to.equal(200);
     });
 
     it('requires a token and a well-formed prefix', async () => {

@@ -16,7 +16,7 @@ import { pinoHttp } from 'pino-http';
 import type { AuthMetrics } from './auth-metrics.js';
 import type { LoginLimiter } from './login-limiter.js';
 import type { PasswordHasher } from './password-hasher.js';
-import type { RegisterLimiter } from './register-limiter.js';
+import type { RequestQuota } from './request-quota.js';
 import { accountRoutes } from './routes/accounts.js';
 import { keyRoutes } from './routes/keys.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -29,7 +29,9 @@ export interface AuthAppDependencies {
   refreshTokens: RefreshTokenRepository;
   passwords: PasswordHasher;
   limiter: LoginLimiter;
-  registerLimiter: RegisterLimiter;
+  registerQuota: RequestQuota;
+  /** User searches per user: bounds how fast one account can list others. */
+  userSearchQuota: RequestQuota;
   sessions: SessionTokens;
   signer: AccessTokenSigner;
   tokens: AccessTokenCheck;

@@ -18,7 +18,7 @@ import { createAuthApp } from './auth-app.js';
 import { authMetrics } from './auth-metrics.js';
 import { LoginLimiter } from './login-limiter.js';
 import { PasswordHasher } from './password-hasher.js';
-import { RegisterLimiter } from './register-limiter.js';
+import { RequestQuota } from './request-quota.js';
 import { SessionTokens } from './session-tokens.js';
 
 const EXPIRED_TOKEN_SWEEP_INTERVAL_MS = 60 * 60_000;
@@ -51,7 +51,18 @@ runApp('auth', async () => {
     refreshTokens,
     passwords: new PasswordHasher(config.argon2),
     limiter: new LoginLimiter(redis, config.redis.prefix, config.loginLimits),
-    registerLimiter: new RegisterLimiter(redis, config.redis.prefix, config.registerLimits),
+    registerQuota: new RequestQuota(redis, {
+      keyPrefix: config.redis.prefix,
+      name: 'register:ip',
+      refusal: 'too many registrations, try again later',
+      limits: config.registerLimits,
+    }),
+    userSearchQuota: new RequestQuota(redis, {
+      keyPrefix: config.redis.prefix,
+      name: 'user-search:user',
+      refusal: 'too many user searches, try again later',
+      limits: config.userSearchLimits,
+    }),
     sessions: new SessionTokens(signer, refreshTokens, { refreshTtlS: config.tokens.refreshTtlS }),
     signer,
     // Every authenticated call asks the database whether the account still exists (no cache:

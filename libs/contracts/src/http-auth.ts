@@ -4,6 +4,8 @@ import { displayText, login } from './primitives.js';
 export const PASSWORD_MIN_CHARS = 8;
 export const PASSWORD_MAX_CHARS = 256;
 export const USER_SEARCH_MAX_RESULTS = 20;
+/** Shorter prefixes would list the directory a letter at a time. */
+export const USER_SEARCH_MIN_PREFIX = 3;
 
 export const password = z
   .string({ error: 'must be a string' })
@@ -34,7 +36,10 @@ export const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) }
 export const userSearchQuery = z.object({
   login: z
     .string()
-    .regex(/^[A-Za-z0-9_.-]{1,32}$/, 'must be 1-32 letters, digits, _ . or -')
+    .regex(
+      new RegExp(`^[A-Za-z0-9_.-]{${USER_SEARCH_MIN_PREFIX},32}$`),
+      `must be ${USER_SEARCH_MIN_PREFIX}-32 letters, digits, _ . or -`,
+    )
     .transform((value) => value.toLowerCase()),
 });
 

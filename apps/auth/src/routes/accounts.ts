@@ -6,7 +6,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { AuthMetrics } from '../auth-metrics.js';
 import type { LoginLimiter } from '../login-limiter.js';
 import type { PasswordHasher } from '../password-hasher.js';
-import type { RegisterLimiter } from '../register-limiter.js';
+import type { RequestQuota } from '../request-quota.js';
 
 /** POST /register, GET /me */
 export function accountRoutes(deps: {
@@ -16,14 +16,15 @@ export function accountRoutes(deps: {
   metrics: AuthMetrics;
   refreshTokens: RefreshTokenRepository;
   limiter: LoginLimiter;
-  registerLimiter: RegisterLimiter;
+  /** Registrations per client address: each costs an argon2 hash. */
+  registerQuota: RequestQuota;
   announceAccountDeleted(userId: string): Promise<void>;
 }) {
   const router = Router();
 
   router.post('/register', async (req, res) => {
     const body = parseInput(registerBody, req.body, 'body');
-    await deps.registerLimiter.take(req.ip ?? 'unknown');
+    await deps.registerQuota.take(req.ip ?? 'unknown');
     const user = {
       _id: uuidv7(),
       login: body.login,

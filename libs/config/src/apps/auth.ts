@@ -27,6 +27,9 @@ export const authEnv = z
     /** Registrations per client address per window: each one costs an argon2 hash. */
     REGISTER_MAX_PER_IP: positiveInt(20),
     REGISTER_WINDOW_S: positiveInt(3600),
+    /** `GET /users` searches per user per window: enough for a contact picker, too few to list everyone. */
+    USER_SEARCH_MAX_PER_USER: positiveInt(30),
+    USER_SEARCH_WINDOW_S: positiveInt(60),
     /** Trust X-Forwarded-For from one proxy hop (set behind a load balancer), so the per-IP limit sees clients. */
     TRUST_PROXY: flag(false),
   })
@@ -51,7 +54,8 @@ export const authEnv = z
       perIp: env.LOGIN_MAX_FAILURES_PER_IP,
       windowS: env.LOGIN_FAILURE_WINDOW_S,
     },
-    registerLimits: { perIp: env.REGISTER_MAX_PER_IP, windowS: env.REGISTER_WINDOW_S },
+    registerLimits: { points: env.REGISTER_MAX_PER_IP, windowS: env.REGISTER_WINDOW_S },
+    userSearchLimits: { points: env.USER_SEARCH_MAX_PER_USER, windowS: env.USER_SEARCH_WINDOW_S },
   }));
 
 export type AuthConfig = z.output<typeof authEnv>;
