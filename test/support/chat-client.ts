@@ -86,6 +86,17 @@ export class ChatClient {
     this.ws.send(data, { binary });
   }
 
+  /**
+   * Sends frames in one write, so the edge reads them all before it answers any (a burst, as
+   * an abusive client would send it). ws keeps its socket private; corking it is the only way.
+   */
+  sendBurst(frames: Array<Record<string, unknown>>): void {
+    const socket = (this.ws as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+    socket.cork();
+    for (const frame of frames) this.send(frame);
+    socket.uncork();
+  }
+
   send(frame: Record<string, unknown>): void {
     this.ws.send(JSON.stringify(frame));
   }

@@ -87,11 +87,8 @@ export class ConversationService {
         `a group has at most ${this.#deps.groupMaxMembers} members, its creator included (${memberIds.length} given)`,
       );
     }
-    const found = await this.#deps.users.findManyByIds(memberIds);
-    if (found.length !== memberIds.length) {
-      const known = new Set(found.map((user) => user._id));
-      throw new ChatError('not_found', `no such user: ${memberIds.find((id) => !known.has(id))}`);
-    }
+    const missing = await this.#deps.users.firstMissingId(memberIds);
+    if (missing !== undefined) throw new ChatError('not_found', `no such user: ${missing}`);
     const now = new Date();
     const conversation: ConversationDocument = {
       _id: uuidv7(),

@@ -22,6 +22,11 @@ export class FrameRouter {
     this.#services = services;
   }
 
+  /** Whether frames of this type count against the connection's costly-work budget. */
+  isCostly(type: unknown): boolean {
+    return isClientFrameType(type) && this.#handlers.get(type)?.costly === true;
+  }
+
   async dispatch(origin: FrameOrigin, type: unknown, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
     const handler = isClientFrameType(type) ? this.#handlers.get(type) : undefined;
     if (!handler) {

@@ -19,6 +19,7 @@ import {
   BAD_FRAME_REFILL_PER_S,
   CLOSE_GRACE_MS,
   MAX_BUFFERED_BYTES,
+  MAX_COSTLY_IN_FLIGHT,
   MAX_IN_FLIGHT_FRAMES,
   RATE_LIMIT_ALLOWANCE,
   RATE_LIMIT_STRIKE_REFILL_PER_S,
@@ -65,6 +66,7 @@ export class Session implements FrameOrigin {
   #earlyFrames: Array<{ data: RawData; isBinary: boolean }> | undefined;
   #outbox: Array<[text: string, type: string]> | undefined;
   #inFlight = 0;
+  #costlyInFlight = 0;
   #alive = true;
   #expiresAtMs = 0;
   #expiryTimer: NodeJS.Timeout | undefined;
@@ -192,7 +194,17 @@ export class Session implements FrameOrigin {
       this.#sendError(ref, 'rate_limited', 'too many requests in flight; wait for answers');
       return;
     }
+    const costly = this.#options.router.isCostly(fields.type);
+    if (costly && this.#costlyInFlight >= MAX_COSTLY_IN_FLIGHT) {
+      this.#sendError(
+        ref,
+        'rate_limited',
+        `at most ${MAX_COSTLY_IN_FLIGHT} group, member, list or presence requests at once; wait for their answers`,
+      );
+      return;
+    }
     this.#inFlight += 1;
+    if (costly) this.#costlyInFlight += 1;
     this.#options.router
       .dispatch(this, fields.type, fields)
       .then(
@@ -210,6 +222,7 @@ export class Session implements FrameOrigin {
       })
       .finally(() => {
         this.#inFlight -= 1;
+        if (costly) this.#costlyInFlight -= 1;
       });
   }
 

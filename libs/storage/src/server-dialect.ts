@@ -11,6 +11,15 @@ export interface ServerDialect {
   readonly server: 'mongodb' | 'ferretdb';
   /** The documents whose `field` equals one of `values`. */
   findIn<T extends Document>(collection: Collection<T>, field: string, values: readonly string[]): Promise<WithId<T>[]>;
+  /**
+   * One of `values` that no document's `field` equals, or undefined when all are there. Stops
+   * at the first absent value, so a list of unknown ids costs a bounded number of queries.
+   */
+  firstAbsent<T extends Document>(
+    collection: Collection<T>,
+    field: string,
+    values: readonly string[],
+  ): Promise<string | undefined>;
   /** Cursor options for a multi-document read of at most `limit` results (unbounded when omitted). */
   readOptions(limit?: number): FindOptions;
   /** Runs one update command. */
@@ -24,6 +33,11 @@ export interface ServerDialect {
 export const MONGODB_DIALECT: ServerDialect = {
   server: 'mongodb',
   findIn: (collection, field, values) => collection.find(inFilter(field, values)).toArray(),
+  firstAbsent: async (collection, field, values) => {
+    const found = await collection.find(inFilter(field, values), { projection: { [field]: 1 } }).toArray();
+    const present = new Set(found.map((document) => String(document[field])));
+    return values.find((value) => !present.has(value));
+  },
   readOptions: () => ({}),
   update: (command) => command(),
   updateStatementsPerCommand: Number.POSITIVE_INFINITY,
@@ -45,6 +59,8 @@ export function ferretDbDialect(): ServerDialect {
     server: 'ferretdb',
     // One equality query per value, a few at a time (see findEachEqual).
     findIn: (collection, field, values) => findEachEqual(collection, field, values, readAll),
+    // The same equality lookups (see findEachEqual), each lane stopping once one value is absent.
+    firstAbsent: (collection, field, values) => firstAbsentByEquality(collection, field, values),
     /**
      * Every result in the first batch. FerretDB keeps a PostgreSQL connection for each open
      * cursor until its getMore, even when the client goes away: a few dozen two-batch reads in
@@ -104,6 +120,25 @@ async function findEachEqual<T extends Document>(
   };
   await Promise.all(Array.from({ length: Math.min(FERRETDB_LOOKUP_CONCURRENCY, unique.length) }, lane));
   return results;
+}
+
+async function firstAbsentByEquality<T extends Document>(
+  collection: Collection<T>,
+  field: string,
+  values: readonly string[],
+): Promise<string | undefined> {
+  const unique = [...new Set(values)];
+  let absent: string | undefined;
+  let next = 0;
+  const lane = async () => {
+    while (absent === undefined && next < unique.length) {
+      const value = unique[next++] as string;
+      const hit = await collection.findOne({ [field]: value } as Filter<T>, { projection: { [field]: 1 } });
+      if (hit === null) absent ??= value;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FERRETDB_LOOKUP_CONCURRENCY, unique.length) }, lane));
+  return absent;
 }
 
 function inFilter<T extends Document>(field: string, values: readonly string[]): Filter<T> {

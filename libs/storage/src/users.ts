@@ -50,8 +50,9 @@ export class UserRepository {
     return this.#users.findOne({ _id: id });
   }
 
-  async findManyByIds(ids: readonly string[]): Promise<UserDocument[]> {
-    return this.#dialect.findIn(this.#users, '_id', ids);
+  /** An id of `ids` with no account, or undefined when every one exists; stops at the first. */
+  firstMissingId(ids: readonly string[]): Promise<string | undefined> {
+    return this.#dialect.firstAbsent(this.#users, '_id', ids);
   }
 
   /**

@@ -33,6 +33,11 @@ export interface FrameOrigin {
 /** One client operation: the fields of its `ack` are what `handle` returns. */
 export interface FrameHandler<T extends ClientFrameType = ClientFrameType> {
   type: T;
+  /**
+   * Work that grows with the frame (many ids to look up) or with the user (every conversation):
+   * a connection may have only MAX_COSTLY_IN_FLIGHT of these at once.
+   */
+  costly?: true;
   handle(origin: FrameOrigin, frame: ClientFrame<T>, services: EdgeServices): Promise<Record<string, unknown>>;
 }
 

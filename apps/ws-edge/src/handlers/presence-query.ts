@@ -7,6 +7,7 @@ import { defineHandler } from './handler.js';
  */
 export const presenceQuery = defineHandler({
   type: 'presence.query',
+  costly: true,
   handle: async (origin, frame, services) => {
     const asked = [...new Set(frame.userIds)];
     const visible = asked.filter((userId) => userId === origin.userId || services.contacts.shares(origin, userId));
