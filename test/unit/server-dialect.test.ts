@@ -6,7 +6,6 @@ import {
   MessageRepository,
   MONGODB_DIALECT,
   type ServerDialect,
-  UserRepository,
 } from '@chat/storage';
 import { expect } from 'chai';
 import { type Collection, type Document, MongoBulkWriteError } from 'mongodb';
@@ -97,9 +96,14 @@ describe('server dialect', () => {
     const dialect: ServerDialect = MONGODB_DIALECT;
 
     it('looks an id list up with one $in query, without cursor options', async () => {
-      const users = recordingCollection();
-      await new UserRepository(users.collection(), dialect).findManyByIds(['a', 'b', 'a', 'c']);
-      expect(users.calls).to.deep.equal([{ method: 'find', args: [{ _id: { $in: ['a', 'b', 'c'] } }], cursor: [] }]);
+      const ids = recordingCollection();
+      await new ConversationRepository(ids.collection(), recordingCollection().collection(), dialect).findManyByIds([
+        'a',
+        'b',
+        'a',
+        'c',
+      ]);
+      expect(ids.calls).to.deep.equal([{ method: 'find', args: [{ _id: { $in: ['a', 'b', 'c'] } }], cursor: [] }]);
 
       const memberships = recordingCollection([]);
       await new ConversationRepository(recordingCollection().collection(), memberships.collection(), dialect).membersOf(
@@ -160,9 +164,13 @@ describe('server dialect', () => {
   describe('on FerretDB each workaround is in the dialect', () => {
     it('looks ids up one equality query each, reads in one batch, chunks inserts by 100 and gates updates', async () => {
       const dialect = dialectFromBuildInfo({ ferretdbVersion: 'v1.24.1' });
-      const users = recordingCollection();
-      await new UserRepository(users.collection(), dialect).findManyByIds(['a', 'b', 'a']);
-      expect(users.calls.map((call) => call.args)).to.have.deep.members([
+      const ids = recordingCollection();
+      await new ConversationRepository(ids.collection(), recordingCollection().collection(), dialect).findManyByIds([
+        'a',
+        'b',
+        'a',
+      ]);
+      expect(ids.calls.map((call) => call.args)).to.have.deep.members([
         [{ _id: 'a' }, { batchSize: 100_000 }],
         [{ _id: 'b' }, { batchSize: 100_000 }],
       ]);
