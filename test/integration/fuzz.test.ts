@@ -6,13 +6,13 @@ import WebSocket from 'ws';
 import { forceGc } from '../../scripts/src/inspector.js';
 import { processMetrics } from '../../scripts/src/process-metrics.js';
 import type { AppProcess } from '../support/app-process.js';
-import { ChatClient } from '../support/chat-client.js';
+import { ChatClient, type FrameError } from '../support/chat-client.js';
 import { deeplyNested, hostileValue, mutatedRecord } from '../support/hostile-inputs.js';
-import { request } from '../support/http.js';
+import { post, request } from '../support/http.js';
 import { recordHostileInput } from '../support/reliability.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { REDIS_PREFIX } from '../support/test-environment.js';
-import { registerUser, type TestUser } from '../support/users.js';
+import { PASSWORD, registerUser, type TestUser, uniqueLogin } from '../support/users.js';
 
 const WS_INPUTS = 15_000;
 const HTTP_INPUTS = 6_000;
@@ -330,6 +330,46 @@ describe('hostile input (fast-check)', function () {
       expect(body.error.code).to.be.oneOf(['bad_request', 'not_found', 'unauthorized']);
     }
     expect([system.auth, edge()].map((app) => errorLines(app).length)).to.deep.equal(errorLinesBefore);
+  });
+
+  it('refuses names and titles that are not what they seem, and stores what it acks', async () => {
+    const deceptive: Array<[string, string]> = [
+      ['a lone surrogate', 'bad \ud800 name'],
+      ['a right-to-left override', 'invoice\u202egnp.exe'],
+      ['only a zero-width space', '\u200b'],
+      ['a zero-width joiner between letters', 'ad\u200dmin'],
+      ['a byte-order mark inside', 'ali\ufeffce'],
+      ['a control character', 'tab\there'],
+    ];
+    const client = await ChatClient.connect(edge().url, user.accessToken);
+    for (const [what, text] of deceptive) {
+      const registered = await post(`${system.auth.url}/register`, {
+        login: uniqueLogin('deceit'),
+        password: PASSWORD,
+        displayName: text,
+      });
+      expect(registered.status, `display name with ${what}`).to.equal(400);
+      expect(registered.body.error.message, what).to.match(/displayName: must /);
+      const group = await client
+        .request('conversation.create_group', { title: text, members: [other.id] })
+        .catch((error: unknown) => error);
+      expect((group as FrameError).code, `title with ${what}`).to.equal('bad_request');
+      expect((group as FrameError).frame.message, what).to.match(/title: must /);
+    }
+    const impostor = await post(`${system.auth.url}/register`, {
+      login: uniqueLogin('deceit'),
+      password: PASSWORD,
+      displayName: `@${other.login}`,
+    });
+    expect(impostor.status).to.equal(400);
+    expect(impostor.body.error.message).to.match(/must not start with @/);
+    // Emoji built with joiners are names people really use.
+    const family = 'Team 👩‍👩‍👧 🏳️‍🌈';
+    const created = await client.request('conversation.create_group', { title: family, members: [other.id] });
+    expect(created.conversation.title).to.equal(family);
+    const listed = await client.request('conversation.list');
+    expect(listed.conversations.find((c: { id: string }) => c.id === created.conversation.id)?.title).to.equal(family);
+    client.close();
   });
 
   async function open(): Promise<WebSocket> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id } from './primitives.js';
+import { displayText, id } from './primitives.js';
 
 /** Limits of the chat contract, one place each. */
 export const MAX_MESSAGE_BODY_BYTES = 4 * 1024;
@@ -51,12 +51,7 @@ export const messageBody = z
   .refine((value) => value.isWellFormed(), 'must be well-formed Unicode')
   .refine((value) => !value.includes('\u0000'), 'must not contain NUL');
 
-export const groupTitle = z
-  .string({ error: 'must be a string' })
-  .trim()
-  .min(1, 'must not be empty')
-  .max(MAX_GROUP_TITLE_CHARS, `must be at most ${MAX_GROUP_TITLE_CHARS} characters`)
-  .refine((value) => !/\p{Cc}/u.test(value), 'must not contain control characters');
+export const groupTitle = displayText(MAX_GROUP_TITLE_CHARS);
 
 /** Someone to open a direct conversation with: by id or by login, exactly one. */
 export const directTarget = z

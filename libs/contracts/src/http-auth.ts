@@ -6,6 +6,17 @@ export const PASSWORD_MAX_CHARS = 256;
 export const USER_SEARCH_MAX_RESULTS = 20;
 /** Shorter prefixes would list the directory a letter at a time. */
 export const USER_SEARCH_MIN_PREFIX = 3;
+export const MAX_DISPLAY_NAME_CHARS = 64;
+
+/**
+ * A display name is a label, never an identity: every user a client is shown carries its login
+ * too, and clients show the login (as `@login`) beside the name. So a name may be anything
+ * readable, except one that starts with `@` and would pass for a login where both are shown.
+ */
+export const displayName = displayText(MAX_DISPLAY_NAME_CHARS).refine(
+  (value) => !value.startsWith('@'),
+  'must not start with @ (that is how logins are shown)',
+);
 
 export const password = z
   .string({ error: 'must be a string' })
@@ -14,7 +25,7 @@ export const password = z
 
 /** POST /register */
 export const registerBody = z
-  .object({ login, password, displayName: displayText(64).optional() })
+  .object({ login, password, displayName: displayName.optional() })
   .refine((body) => isStrongEnough(body.password, body.login), {
     path: ['password'],
     message: 'is too weak: it must not be the login or one repeated character',
