@@ -175,6 +175,44 @@ describe('WebSocket protocol', function () {
       client.close();
     });
 
+    it('says what is wrong in words a client developer understands, echoing every ref it can', async () => {
+      const client = await ChatClient.connect(loose(), alice.accessToken);
+      const longRef = 'r'.repeat(65);
+      const send = (fields: Record<string, unknown>) => ({
+        type: 'message.send',
+        conversationId,
+        body: 'hi',
+        ...fields,
+      });
+      const cases: Array<[Record<string, unknown>, string | number, RegExp]> = [
+        [{ ref: 'm1' }, 'm1', /^the frame has no type: every frame needs one, such as "message\.send"$/],
+        [{ type: 7, ref: 'm2' }, 'm2', /^type must be a string such as "message\.send", not of type number$/],
+        [{ type: 'ping', ref: longRef }, longRef, /^ref must be .* not a string of 65 characters$/],
+        [{ type: 'ping', ref: 1.5 }, 1.5, /^ref must be .* not the number 1\.5$/],
+        [{ type: 'message.read', ref: 'm3', conversationId, seq: -1 }, 'm3', /^invalid seq: must be at least 0$/],
+        [{ type: 'message.read', ref: 'm4', conversationId, seq: 1.5 }, 'm4', /^invalid seq: must be an integer$/],
+        [{ type: 'message.read', ref: 'm5', conversationId, seq: '3' }, 'm5', /^invalid seq: must be a number$/],
+        [{ type: 'message.read', ref: 'm6', conversationId }, 'm6', /^invalid seq: is required$/],
+        [{ type: 'history.get', ref: 'm7', conversationId, limit: 0 }, 'm7', /^invalid limit: must be at least 1$/],
+        [{ type: 'history.get', ref: 'm8', conversationId, limit: 101 }, 'm8', /^invalid limit: must be at most 100$/],
+        [send({ ref: 'm9', conversationId: undefined }), 'm9', /^invalid conversationId: is required$/],
+        [send({ ref: 'm10', conversationId: 'nope' }), 'm10', /^invalid conversationId: must be a UUID$/],
+        [send({ ref: 'm11', body: '' }), 'm11', /^invalid body: must not be empty$/],
+        [
+          send({ ref: 'm12', clientMsgId: 'x'.repeat(129) }),
+          'm12',
+          /^invalid clientMsgId: must be at most 128 characters$/,
+        ],
+      ];
+      for (const [frame, ref, message] of cases) {
+        client.sendRaw(JSON.stringify(frame));
+        const answer = await client.waitFor((f) => f.type === 'error' && f.ref === ref, 5_000);
+        expect(answer.code, String(ref)).to.equal('bad_request');
+        expect(answer.message, String(ref)).to.match(message);
+      }
+      client.close();
+    });
+
     it('accepts a 4 KB body and refuses 4 KB + 1 byte with too_large', async () => {
       const client = await ChatClient.connect(loose(), alice.accessToken);
       await client.request('message.send', { conversationId, body: 'é'.repeat(2048) });

@@ -29,13 +29,18 @@ export class FrameRouter {
 
   async dispatch(origin: FrameOrigin, type: unknown, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
     const handler = isClientFrameType(type) ? this.#handlers.get(type) : undefined;
-    if (!handler) {
-      throw new ChatError('bad_request', `unknown frame type ${describeFrameType(type)}`);
-    }
+    if (!handler) throw new ChatError('bad_request', unknownTypeMessage(type));
     const payload = parseInput(CLIENT_FRAME_SCHEMAS[type as ClientFrameType], frame, 'frame');
     if (!(await this.#services.accounts.exists(origin.userId))) throw new AccountDeletedError();
     return handler.handle(origin, payload as never, this.#services);
   }
+}
+
+/** Why a frame's `type` names no operation, in the words a client developer needs. */
+function unknownTypeMessage(type: unknown): string {
+  if (type === undefined) return 'the frame has no type: every frame needs one, such as "message.send"';
+  if (typeof type !== 'string') return `type must be a string such as "message.send", not ${describeFrameType(type)}`;
+  return `unknown frame type ${describeFrameType(type)}`;
 }
 
 /**

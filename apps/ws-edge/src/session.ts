@@ -178,7 +178,13 @@ export class Session implements FrameOrigin {
     if (fields.ref !== undefined) {
       const parsed = frameRef.safeParse(fields.ref);
       if (!parsed.success) {
-        this.#badFrame(undefined, 'ref must be a string of at most 64 characters or an integer');
+        // Echoed when it is a string or a number, so the client can still match its mistake.
+        const echo =
+          typeof fields.ref === 'string' || Number.isFinite(fields.ref) ? (fields.ref as string | number) : undefined;
+        this.#badFrame(
+          echo,
+          `ref must be a string of at most 64 characters or an integer, not ${describeRef(fields.ref)}`,
+        );
         return;
       }
       ref = parsed.data;
@@ -289,4 +295,11 @@ export class Session implements FrameOrigin {
 function rawText(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
+}
+
+function describeRef(ref: unknown): string {
+  if (typeof ref === 'string') return `a string of ${ref.length} characters`;
+  if (typeof ref === 'number') return Number.isFinite(ref) ? `the number ${ref}` : 'a non-finite number';
+  if (ref === null) return 'null';
+  return Array.isArray(ref) ? 'an array' : `a ${typeof ref}`;
 }

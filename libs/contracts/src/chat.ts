@@ -31,23 +31,19 @@ export interface ChatMessage {
   createdAt: string;
 }
 
-export const seq = z
-  .number({ error: 'must be a number' })
-  .int('must be an integer')
-  .min(0)
-  .max(Number.MAX_SAFE_INTEGER);
+export const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 /** A client's own id for a message; resending it never creates a second message. */
 export const clientMsgId = z
-  .string({ error: 'must be a string' })
+  .string()
   .min(1)
   .max(128)
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 
 /** Message text: not empty, well-formed Unicode, no NUL. Its byte size is checked separately (too_large). */
 export const messageBody = z
-  .string({ error: 'must be a string' })
-  .min(1, 'must not be empty')
+  .string()
+  .min(1)
   .refine((value) => value.isWellFormed(), 'must be well-formed Unicode')
   .refine((value) => !value.includes('\u0000'), 'must not contain NUL');
 
@@ -69,12 +65,7 @@ export const historyQuery = z.object({
   conversationId: id,
   beforeSeq: seq.optional(),
   afterSeq: seq.optional(),
-  limit: z
-    .number({ error: 'must be a number' })
-    .int()
-    .min(1)
-    .max(HISTORY_MAX_LIMIT, `must be at most ${HISTORY_MAX_LIMIT}`)
-    .optional(),
+  limit: z.number().int().min(1).max(HISTORY_MAX_LIMIT).optional(),
 });
 
 export type HistoryQuery = z.output<typeof historyQuery>;

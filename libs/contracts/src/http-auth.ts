@@ -19,7 +19,7 @@ export const displayName = displayText(MAX_DISPLAY_NAME_CHARS).refine(
 );
 
 export const password = z
-  .string({ error: 'must be a string' })
+  .string()
   .min(PASSWORD_MIN_CHARS, `must be at least ${PASSWORD_MIN_CHARS} characters`)
   .max(PASSWORD_MAX_CHARS, `must be at most ${PASSWORD_MAX_CHARS} characters`);
 

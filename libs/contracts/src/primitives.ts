@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Every id in the system (users, conversations, messages) is a UUID string. */
-export const id = z.uuid({ error: 'must be a UUID' });
+export const id = z.uuid();
 
 export const LOGIN_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/;
 
@@ -30,7 +30,7 @@ export function hasFormatCharacter(value: string): boolean {
  */
 export const displayText = (maxChars: number) =>
   z
-    .string({ error: 'must be a string' })
+    .string()
     .refine((value) => value.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)')
     .trim()
     .min(1, 'must not be empty')

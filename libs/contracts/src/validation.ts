@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ChatError } from './errors.js';
+import './issue-messages.js';
 
 /**
  * Parses untrusted input against a schema. On failure the message names the first problem's
