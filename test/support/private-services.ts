@@ -110,6 +110,10 @@ export async function queueDepth(vhost: string, queue: string): Promise<number> 
 export interface PrivateBroker {
   amqpUrl: string;
   managementUrl: string;
+  managementPort: number;
+  /** Its Erlang node name and config file, for its CLI tools. */
+  nodeName: string;
+  configFile: string;
   /** SIGKILL of the whole node: a crash. */
   kill(): Promise<void>;
   /** Starts it again on the same ports with the same data. */
@@ -117,15 +121,19 @@ export interface PrivateBroker {
   destroy(): Promise<void>;
 }
 
-export async function startPrivateBroker(): Promise<PrivateBroker> {
+export async function startPrivateBroker(settings: { managementIp?: string } = {}): Promise<PrivateBroker> {
   counter += 1;
   const [port, managementPort, distPort] = [await freePort(), await freePort(), await freePort()];
   const dir = mkdtempSync(join(tmpdir(), `chat-rabbit-${RUN_ID}-`));
-  const options = { nodeName: `chatfault${counter}-${RUN_ID}@localhost`, port, managementPort, distPort, dir };
+  const nodeName = `chatfault${counter}-${RUN_ID}@localhost`;
+  const options = { nodeName, port, managementPort, distPort, dir, ...settings };
   let service: ServiceProcess | undefined = await startPrivateRabbitMq(options);
   return {
     amqpUrl: `amqp://guest:guest@127.0.0.1:${port}`,
     managementUrl: `http://127.0.0.1:${managementPort}`,
+    managementPort,
+    nodeName,
+    configFile: join(dir, 'rabbitmq.conf'),
     async kill() {
       await service?.kill();
       service = undefined;

@@ -1,12 +1,14 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { execFileAsync, findExecutable, MissingServiceError } from './commands.js';
 import { hostPortOf, isLocalHost, isPortOpen, waitForPort } from './net.js';
+import { keepManagementOnLoopback, type RabbitNode } from './rabbitmq-management.js';
 import { type ServiceProcess, spawnService } from './service-process.js';
 
 export const REQUIRED_PLUGINS = ['rabbitmq_management', 'rabbitmq_consistent_hash_exchange'];
 const SBIN = ['/usr/sbin', '/usr/lib/rabbitmq/bin'];
+const SYSTEM_CONFIG_FILE = '/etc/rabbitmq/rabbitmq.conf';
 
 /**
  * Makes sure the broker at `amqpUrl` is up with the management console and the consistent-hash
@@ -28,6 +30,7 @@ export async function ensureRabbitMq(amqpUrl: string, managementPort: number, lo
     await execFileAsync(server, ['-detached']);
     await waitForPort(host, port, { timeoutMs: 90_000, what: 'RabbitMQ' });
   }
+  if (isLocalHost(host)) await keepLocalManagementPrivate(managementPort, log);
   if (await pluginsReady(amqpUrl, host, managementPort)) return;
   const plugins = isLocalHost(host) ? findExecutable('rabbitmq-plugins', SBIN) : undefined;
   if (!plugins) {
@@ -40,6 +43,21 @@ export async function ensureRabbitMq(amqpUrl: string, managementPort: number, lo
   await waitForPort(host, managementPort, { timeoutMs: 30_000, what: 'RabbitMQ management' });
   if (!(await pluginsReady(amqpUrl, host, managementPort))) {
     throw new MissingServiceError(`RabbitMQ plugins ${REQUIRED_PLUGINS.join(', ')} did not come up`);
+  }
+}
+
+/**
+ * The machine's own broker, reached with its packaged CLI (which switches to the rabbitmq user
+ * and its cookie). A broker this script cannot administer is left as it is, with a warning.
+ */
+async function keepLocalManagementPrivate(managementPort: number, log: (line: string) => void): Promise<void> {
+  const ctl = findExecutable('rabbitmqctl', SBIN);
+  if (!ctl) return;
+  const node: RabbitNode = { ctl, configFile: process.env.RABBITMQ_CONFIG_FILE ?? SYSTEM_CONFIG_FILE };
+  try {
+    await keepManagementOnLoopback(node, managementPort, log);
+  } catch (error) {
+    log(`could not keep RabbitMQ management on 127.0.0.1: ${error instanceof Error ? error.message : error}`);
   }
 }
 
@@ -68,6 +86,8 @@ export interface PrivateRabbitMqOptions {
   managementPort: number;
   /** Erlang distribution port; must not collide with another node's. */
   distPort: number;
+  /** Where its management console listens (default 127.0.0.1); '' leaves RabbitMQ's own default, every interface. */
+  managementIp?: string;
   dir: string;
 }
 
@@ -82,15 +102,18 @@ export async function startPrivateRabbitMq(options: PrivateRabbitMqOptions): Pro
   const script = '/usr/lib/rabbitmq/bin/rabbitmq-server';
   mkdirSync(options.dir, { recursive: true });
   const configFile = join(options.dir, 'rabbitmq.conf');
-  writeFileSync(
-    configFile,
-    [
-      `listeners.tcp.default = 127.0.0.1:${options.port}`,
-      `management.tcp.port = ${options.managementPort}`,
-      'management.tcp.ip = 127.0.0.1',
-      '',
-    ].join('\n'),
-  );
+  // Written at the first start only: a restart runs on the config as the node's admin left it.
+  if (!existsSync(configFile)) {
+    writeFileSync(
+      configFile,
+      [
+        `listeners.tcp.default = 127.0.0.1:${options.port}`,
+        `management.tcp.port = ${options.managementPort}`,
+        ...(options.managementIp === '' ? [] : [`management.tcp.ip = ${options.managementIp ?? '127.0.0.1'}`]),
+        '',
+      ].join('\n'),
+    );
+  }
   const pluginsFile = join(options.dir, 'enabled_plugins');
   writeFileSync(pluginsFile, `[${REQUIRED_PLUGINS.join(',')}].\n`);
   const service = spawnService('rabbitmq', script, [], {
