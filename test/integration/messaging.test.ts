@@ -37,6 +37,7 @@ describe('messages end to end: edge → RabbitMQ → persister → MongoDB → f
 
     const { conversation } = await sender.request('conversation.open_direct', { userId: bob.id });
     expect(conversation).to.include({ kind: 'direct', lastSeq: 0 });
+    expect(conversation).not.to.have.property('ownerId');
     expect(conversation.members).to.have.members([alice.id, bob.id]);
 
     const total = 1_000;
@@ -151,7 +152,7 @@ describe('messages end to end: edge → RabbitMQ → persister → MongoDB → f
       title: 'Team',
       members: [guest.id],
     });
-    expect(conversation).to.include({ kind: 'group', title: 'Team' });
+    expect(conversation).to.include({ kind: 'group', title: 'Team', ownerId: owner.id });
     expect(conversation.members).to.have.members([owner.id, guest.id]);
 
     await expectError(

@@ -180,6 +180,8 @@ export function toConversation(document: ConversationDocument, members: string[]
     id: document._id,
     kind: document.kind,
     ...(document.title === undefined ? {} : { title: document.title }),
+    // A group's creator owns it (renames, removes members, deletes others' messages).
+    ...(document.kind === 'group' ? { ownerId: document.createdBy } : {}),
     members,
     lastSeq: document.lastSeq,
     createdAt: document.createdAt.toISOString(),

@@ -15,6 +15,8 @@ export interface Conversation {
   id: string;
   kind: ConversationKind;
   title?: string;
+  /** Groups only: who may rename it, remove members and delete others' messages (its creator). */
+  ownerId?: string;
   members: string[];
   lastSeq: number;
   createdAt: string;
