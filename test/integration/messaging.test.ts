@@ -90,6 +90,39 @@ describe('messages end to end: edge → RabbitMQ → persister → MongoDB → f
     receiver.close();
   });
 
+  it('carries replyTo to the members and into history; a reply to no message of the conversation is not_found', async () => {
+    const a = await ChatClient.connect(edgeA(), alice.accessToken);
+    const b = await ChatClient.connect(edgeB(), bob.accessToken);
+    const { conversation } = await a.request('conversation.open_direct', { userId: bob.id });
+    const carol = await registerUser(system.auth.url, 'carol-reply');
+    const { conversation: elsewhere } = await a.request('conversation.open_direct', { userId: carol.id });
+    const { messageId: questionId } = await a.request('message.send', {
+      conversationId: conversation.id,
+      body: 'lunch?',
+    });
+    const { messageId: otherId } = await a.request('message.send', { conversationId: elsewhere.id, body: 'hi carol' });
+    await b.waitFor((f) => f.type === 'message.new' && f.message.id === questionId);
+    await a.waitFor((f) => f.type === 'message.new' && f.message.id === otherId);
+    const { messageId: answerId } = await b.request('message.send', {
+      conversationId: conversation.id,
+      body: 'yes!',
+      replyTo: questionId,
+    });
+    for (const client of [a, b]) {
+      const push = await client.waitFor((f) => f.type === 'message.new' && f.message.id === answerId);
+      expect(push.message.replyTo).to.equal(questionId);
+    }
+    const { messages } = await a.request('history.get', { conversationId: conversation.id });
+    expect(messages.find((m: { id: string }) => m.id === answerId)?.replyTo).to.equal(questionId);
+    expect(messages.find((m: { id: string }) => m.id === questionId)).not.to.have.property('replyTo');
+    const send = (replyTo: string) =>
+      b.request('message.send', { conversationId: conversation.id, body: 'x', replyTo });
+    await expectError(send(otherId), 'not_found');
+    await expectError(send('00000000-0000-4000-8000-000000000000'), 'not_found');
+    a.close();
+    b.close();
+  });
+
   it('never creates a second message for a resent clientMsgId, on either node', async () => {
     const a1 = await ChatClient.connect(edgeA(), alice.accessToken);
     const a2 = await ChatClient.connect(edgeB(), alice.accessToken);

@@ -167,6 +167,7 @@ function toDocument(event: MessageCreatedEvent, seq: number): MessageDocument {
     senderId: event.senderId,
     clientMsgId: event.clientMsgId,
     body: event.body,
+    ...(event.replyTo === undefined ? {} : { replyTo: event.replyTo }),
     createdAt: new Date(event.createdAt),
   };
 }

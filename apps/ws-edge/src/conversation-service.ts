@@ -46,6 +46,12 @@ export class ConversationService {
     return conversation;
   }
 
+  /** Refuses with `not_found` unless `messageId` is a stored message of this conversation. */
+  async requireMessage(conversationId: string, messageId: string): Promise<void> {
+    if (!(await this.#deps.messages.isIn(conversationId, messageId)))
+      throw new ChatError('not_found', 'no such message in this conversation');
+  }
+
   /** The one direct conversation between two users, created on first use (also under concurrency). */
   async openDirect(
     userId: string,

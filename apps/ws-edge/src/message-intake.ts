@@ -21,12 +21,14 @@ export class MessageIntake {
 
   async accept(
     senderId: string,
-    message: { conversationId: string; body: string; clientMsgId?: string | undefined },
+    message: { conversationId: string; body: string; clientMsgId?: string | undefined; replyTo?: string | undefined },
   ): Promise<{ messageId: string }> {
     if (Buffer.byteLength(message.body) > MAX_MESSAGE_BODY_BYTES) {
       throw new ChatError('too_large', `message body is larger than ${MAX_MESSAGE_BODY_BYTES} bytes`);
     }
     const conversation = await this.#conversations.requireMember(senderId, message.conversationId);
+    if (message.replyTo !== undefined)
+      await this.#conversations.requireMessage(message.conversationId, message.replyTo);
     // Without a clientMsgId the client cannot resend safely; the message still needs a unique one.
     const clientMsgId = message.clientMsgId ?? uuidv4();
     const messageId = messageIdOf({ senderId, conversationId: message.conversationId, clientMsgId });
@@ -37,6 +39,7 @@ export class MessageIntake {
       senderId,
       clientMsgId,
       body: message.body,
+      ...(message.replyTo === undefined ? {} : { replyTo: message.replyTo }),
       createdAt: new Date().toISOString(),
       members: [...conversation.members],
     };

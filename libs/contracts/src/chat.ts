@@ -30,6 +30,8 @@ export interface ChatMessage {
   senderId: string;
   body: string;
   clientMsgId: string;
+  /** The message of the same conversation this one answers. */
+  replyTo?: string;
   createdAt: string;
 }
 

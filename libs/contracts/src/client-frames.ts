@@ -10,7 +10,12 @@ import { id } from './primitives.js';
 export const frameRef = z.union([z.string().max(64), z.number().int().safe()]);
 
 export const CLIENT_FRAME_SCHEMAS = {
-  'message.send': z.object({ conversationId: id, body: messageBody, clientMsgId: clientMsgId.optional() }),
+  'message.send': z.object({
+    conversationId: id,
+    body: messageBody,
+    clientMsgId: clientMsgId.optional(),
+    replyTo: id.optional(),
+  }),
   'history.get': historyQuery,
   'conversation.open_direct': directTarget,
   'conversation.create_group': groupSpec,

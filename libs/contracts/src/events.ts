@@ -21,6 +21,8 @@ export const messageCreatedEvent = z.object({
   senderId: id,
   clientMsgId,
   body: messageBody.refine((body) => Buffer.byteLength(body) <= MAX_MESSAGE_BODY_BYTES, 'body too large'),
+  /** A message of the same conversation, checked by the edge. */
+  replyTo: id.optional(),
   createdAt: isoDate,
   members: z.array(id).max(MAX_GROUP_MEMBERS),
 });
@@ -33,6 +35,7 @@ export const chatMessage = z.object({
   senderId: id,
   body: z.string(),
   clientMsgId: z.string(),
+  replyTo: id.optional(),
   createdAt: isoDate,
 });
 

@@ -65,6 +65,8 @@ export interface MessageDocument {
   senderId: string;
   clientMsgId: string;
   body: string;
+  /** The message of the same conversation this one answers. */
+  replyTo?: string;
   /** When the edge accepted it. */
   createdAt: Date;
 }

@@ -12,6 +12,7 @@ export function toChatMessage(doc: MessageDocument): ChatMessage {
     senderId: doc.senderId,
     body: doc.body,
     clientMsgId: doc.clientMsgId,
+    ...(doc.replyTo === undefined ? {} : { replyTo: doc.replyTo }),
     createdAt: doc.createdAt.toISOString(),
   };
 }
@@ -39,6 +40,11 @@ export class MessageRepository {
   async findByIds(ids: readonly string[]): Promise<Map<string, MessageDocument>> {
     const rows = await this.#dialect.findIn(this.#messages, '_id', ids);
     return new Map(rows.map((row) => [row._id, row]));
+  }
+
+  /** Whether a message with this id is stored in this conversation. */
+  async isIn(conversationId: string, id: string): Promise<boolean> {
+    return (await this.#messages.findOne({ _id: id, conversationId }, { projection: { _id: 1 } })) !== null;
   }
 
   findById(id: string): Promise<MessageDocument | null> {
