@@ -102,4 +102,85 @@ describe('read state and resume', function () {
     a.close();
     m.close();
   });
+
+  describe('delivery receipts', () => {
+    let carol: TestUser;
+    before(async () => {
+      carol = await registerUser(system.auth.url, 'carol');
+    });
+
+    async function groupWithMessages(count: number) {
+      const a = await ChatClient.connect(edgeA(), alice.accessToken);
+      const { conversation } = await a.request('conversation.create_group', { title: 'receipts', members: [bob.id] });
+      for (let i = 1; i <= count; i += 1)
+        await a.request('message.send', { conversationId: conversation.id, body: `d${i}` });
+      await a.waitForCount((f) => f.type === 'message.new' && f.message.conversationId === conversation.id, count);
+      return { a, conversationId: conversation.id as string };
+    }
+
+    const receiptsFor = (client: ChatClient, conversationId: string, userId: string) =>
+      client.frames.filter(
+        (f) => f.type === 'receipt.changed' && f.conversationId === conversationId && f.userId === userId,
+      );
+
+    it('keeps the highest delivered seq of all devices, never back, and tells the other members', async () => {
+      const { a, conversationId } = await groupWithMessages(4);
+      const phone = await ChatClient.connect(edgeB(), bob.accessToken);
+      const laptop = await ChatClient.connect(edgeA(), bob.accessToken);
+      expect(await phone.request('message.delivered', { conversationId, seq: 3 })).to.include({
+        conversationId,
+        seq: 3,
+      });
+      // An older device reporting less moves nothing back.
+      expect((await laptop.request('message.delivered', { conversationId, seq: 2 })).seq).to.equal(3);
+      const told = await a.waitFor((f) => f.type === 'receipt.changed' && f.conversationId === conversationId);
+      expect(told).to.deep.include({ userId: bob.id, deliveredSeq: 3, readSeq: 0 });
+      // Reading is delivery too; a seq past the last is the last.
+      await laptop.request('message.read', { conversationId, seq: 99 });
+      await a.waitFor((f) => f.type === 'receipt.changed' && f.conversationId === conversationId && f.readSeq === 4);
+      expect(receiptsFor(a, conversationId, bob.id).at(-1)).to.deep.include({ deliveredSeq: 4, readSeq: 4 });
+      const { receipts } = await a.request('conversation.receipts', { conversationId });
+      expect(receipts).to.have.deep.members([
+        { userId: alice.id, deliveredSeq: 0, readSeq: 0 },
+        { userId: bob.id, deliveredSeq: 4, readSeq: 4 },
+      ]);
+      // A member is not told about their own cursors.
+      await sleep(400);
+      expect(receiptsFor(phone, conversationId, bob.id)).to.deep.equal([]);
+      expect(receiptsFor(laptop, conversationId, bob.id)).to.deep.equal([]);
+      for (const client of [a, phone, laptop]) client.close();
+    });
+
+    it('gathers a burst of moves into a few pushes that end at the latest cursors', async () => {
+      const { a, conversationId } = await groupWithMessages(6);
+      const phone = await ChatClient.connect(edgeB(), bob.accessToken);
+      phone.sendBurst(
+        [1, 2, 3, 4, 5, 6].map((seq) => ({ type: 'message.delivered', ref: `d${seq}`, conversationId, seq })),
+      );
+      await phone.waitForCount((f) => f.type === 'ack' && String(f.ref).startsWith('d'), 6);
+      await a.waitFor(
+        (f) => f.type === 'receipt.changed' && f.conversationId === conversationId && f.deliveredSeq === 6,
+      );
+      await sleep(400);
+      const pushes = receiptsFor(a, conversationId, bob.id);
+      expect(pushes.length).to.be.within(1, 2);
+      expect(pushes.at(-1)).to.deep.include({ deliveredSeq: 6, readSeq: 0 });
+      a.close();
+      phone.close();
+    });
+
+    it('answers receipts to members only', async () => {
+      const { a, conversationId } = await groupWithMessages(1);
+      const c = await ChatClient.connect(edgeA(), carol.accessToken);
+      for (const [type, fields] of [
+        ['conversation.receipts', { conversationId }],
+        ['message.delivered', { conversationId, seq: 1 }],
+      ] as const) {
+        const refused = (await c.request(type, fields).catch((e) => e)) as FrameError;
+        expect(refused.code, type).to.equal('forbidden');
+      }
+      a.close();
+      c.close();
+    });
+  });
 });

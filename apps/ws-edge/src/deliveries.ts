@@ -5,6 +5,7 @@ import {
   type MessageNewFrame,
   type MessageReadFrame,
   type PresenceChangedFrame,
+  type ReceiptChangedFrame,
   type TypingFrame,
 } from '@chat/contracts';
 import type { Logger } from '@chat/logger';
@@ -90,6 +91,24 @@ export class DeliveryRouter {
           frame.type,
           (session) => session.id !== event.sessionId,
         );
+        return;
+      }
+      case 'receipts.changed': {
+        // Each member's own cursors are theirs to know already; the others hear of them.
+        for (const receipt of event.receipts) {
+          const frame: ReceiptChangedFrame = {
+            type: 'receipt.changed',
+            conversationId: event.conversationId,
+            userId: receipt.userId,
+            deliveredSeq: receipt.deliveredSeq,
+            readSeq: receipt.readSeq,
+          };
+          this.#pushToMembers(
+            event.members.filter((member) => member !== receipt.userId),
+            JSON.stringify(frame),
+            frame.type,
+          );
+        }
         return;
       }
       case 'presence.changed': {

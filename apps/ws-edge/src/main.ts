@@ -35,7 +35,9 @@ import { conversationCreateGroup } from './handlers/conversation-create-group.js
 import { conversationLeave } from './handlers/conversation-leave.js';
 import { conversationList } from './handlers/conversation-list.js';
 import { conversationOpenDirect } from './handlers/conversation-open-direct.js';
+import { conversationReceipts } from './handlers/conversation-receipts.js';
 import { historyGet } from './handlers/history-get.js';
+import { messageDelivered } from './handlers/message-delivered.js';
 import { messageRead } from './handlers/message-read.js';
 import { messageSend } from './handlers/message-send.js';
 import { ping } from './handlers/ping.js';
@@ -46,6 +48,7 @@ import { MembershipCache } from './membership-cache.js';
 import { MessageIntake } from './message-intake.js';
 import { PresenceReporter } from './presence-reporter.js';
 import { ReadReceipts } from './read-receipts.js';
+import { ReceiptAnnouncer } from './receipt-announcer.js';
 import { conversationRoutes } from './rest-routes.js';
 import { TypingRelay } from './typing-relay.js';
 
@@ -98,7 +101,8 @@ runApp('ws-edge', async () => {
   const registry = createMetricsRegistry('ws-edge', config.nodeId);
   const metrics = edgeMetrics(registry, sessions);
   const intake = new MessageIntake(publisher, conversations, metrics);
-  const reads = new ReadReceipts(conversations, conversationRepository, publisher);
+  const receiptAnnouncer = new ReceiptAnnouncer(publisher, logger);
+  const reads = new ReadReceipts(conversations, conversationRepository, publisher, receiptAnnouncer);
   const typingRelay = new TypingRelay(conversations, publisher);
   const contacts = new ContactIndex();
   const router = new FrameRouter(
@@ -113,6 +117,8 @@ runApp('ws-edge', async () => {
       authRefresh,
       typing,
       messageRead,
+      messageDelivered,
+      conversationReceipts,
       presenceQuery,
       ping,
     ],
@@ -219,6 +225,7 @@ runApp('ws-edge', async () => {
       await reporter.stop();
       await deletions.stop();
       await deliveries.stop();
+      await receiptAnnouncer.flush();
       await broker.close();
       await Promise.all([mongo.close(), redis.quit()]);
     },

@@ -1,32 +1,71 @@
 import { EVENTS, type EventPublisher } from '@chat/broker';
-import type { MessageReadEvent } from '@chat/contracts';
-import type { ConversationRepository } from '@chat/storage';
+import type { MessageReadEvent, Receipt } from '@chat/contracts';
+import { type ConversationRepository, receiptOf } from '@chat/storage';
 import type { ConversationService } from './conversation-service.js';
+import type { ReceiptAnnouncer } from './receipt-announcer.js';
 
 /**
- * Read cursors: `message.read {conversationId, seq}` moves the member's cursor forward (never
- * back; a seq past the conversation's last is taken as its last) and tells the other members.
- * Updates of one member's cursor are serialized on this node, which makes them monotonic on
- * FerretDB too, where a filtered update is read-then-write.
+ * A member's two cursors in a conversation. `message.delivered {seq}`: one of the user's devices
+ * holds everything up to `seq`; `message.read {seq}`: the user has read up to `seq` (which also
+ * means delivered). Each moves forward only (a seq past the conversation's last is taken as its
+ * last), the user's other connections hear of a read, and the other members get
+ * `receipt.changed`. Updates of one member's cursors are serialized on this node, which keeps
+ * them monotonic on FerretDB too, where an update is read-then-write.
  */
 export class ReadReceipts {
   readonly #conversations: ConversationService;
   readonly #repository: ConversationRepository;
   readonly #publisher: EventPublisher;
+  readonly #announcer: ReceiptAnnouncer;
   readonly #inFlight = new Map<string, Promise<unknown>>();
 
-  constructor(conversations: ConversationService, repository: ConversationRepository, publisher: EventPublisher) {
+  constructor(
+    conversations: ConversationService,
+    repository: ConversationRepository,
+    publisher: EventPublisher,
+    announcer: ReceiptAnnouncer,
+  ) {
     this.#conversations = conversations;
     this.#repository = repository;
     this.#publisher = publisher;
+    this.#announcer = announcer;
   }
 
-  async markRead(
+  /** Moves the read cursor; answers it as it now stands. */
+  async markRead(userId: string, sessionId: string, conversationId: string, seq: number) {
+    const receipt = await this.#advance(userId, conversationId, 'read', seq, async (conversation, target) => {
+      const event: MessageReadEvent = {
+        type: 'message.read',
+        conversationId,
+        userId,
+        seq: target,
+        members: [...conversation.members],
+        sessionId,
+      };
+      await this.#publisher.publish(EVENTS.messageRead, event);
+    });
+    return { conversationId, seq: receipt.readSeq };
+  }
+
+  /** Moves the delivered cursor; answers it as it now stands. */
+  async markDelivered(userId: string, conversationId: string, seq: number) {
+    const receipt = await this.#advance(userId, conversationId, 'delivered', seq);
+    return { conversationId, seq: receipt.deliveredSeq };
+  }
+
+  /** Every member's cursors, for a member. */
+  async receiptsOf(userId: string, conversationId: string): Promise<{ receipts: Receipt[] }> {
+    await this.#conversations.requireMember(userId, conversationId);
+    return { receipts: await this.#repository.receiptsOf(conversationId) };
+  }
+
+  async #advance(
     userId: string,
-    sessionId: string,
     conversationId: string,
+    cursor: 'read' | 'delivered',
     seq: number,
-  ): Promise<{ conversationId: string; seq: number }> {
+    onAdvanced?: (conversation: { members: ReadonlySet<string> }, target: number) => Promise<void>,
+  ): Promise<Receipt> {
     const conversation = await this.#conversations.requireMember(userId, conversationId);
     const key = `${conversationId}:${userId}`;
     const previous = this.#inFlight.get(key) ?? Promise.resolve();
@@ -35,20 +74,14 @@ export class ReadReceipts {
       .then(async () => {
         const document = await this.#repository.findById(conversationId);
         const target = Math.min(seq, document?.lastSeq ?? 0);
-        const advanced = target > 0 && (await this.#repository.advanceReadCursor(conversationId, userId, target));
-        if (advanced) {
-          const event: MessageReadEvent = {
-            type: 'message.read',
-            conversationId,
-            userId,
-            seq: target,
-            members: [...conversation.members],
-            sessionId,
-          };
-          await this.#publisher.publish(EVENTS.messageRead, event);
-        }
+        const advanced = target > 0 && (await this.#repository.advanceCursors(conversationId, userId, cursor, target));
         const membership = await this.#repository.findMembership(conversationId, userId);
-        return { conversationId, seq: membership?.readSeq ?? target };
+        const receipt = membership ? receiptOf(membership) : { userId, deliveredSeq: 0, readSeq: 0 };
+        if (advanced) {
+          await onAdvanced?.(conversation, target);
+          this.#announcer.announce(conversationId, [...conversation.members], receipt);
+        }
+        return receipt;
       });
     this.#inFlight.set(key, run);
     try {

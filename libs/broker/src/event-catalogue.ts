@@ -14,6 +14,8 @@ import {
   presenceChangedEvent,
   presenceEvent,
   presenceResyncEvent,
+  type ReceiptsChangedEvent,
+  receiptsChangedEvent,
   type TypingEvent,
   typingEvent,
 } from '@chat/contracts';
@@ -93,6 +95,15 @@ export const EVENTS = {
     routingKey: () => '',
     schema: messageReadEvent,
     messageId: (event) => `read-${event.conversationId}-${event.userId}-${event.seq}`,
+    ...ephemeral,
+  }),
+  /** ws-edge → every edge: members' delivered and read cursors moved; pushed to the other members. */
+  receiptsChanged: defineEvent<ReceiptsChangedEvent>({
+    name: 'receipts.changed',
+    exchange: EXCHANGES.deliveries,
+    routingKey: () => '',
+    schema: receiptsChangedEvent,
+    messageId: () => randomUUID(),
     ...ephemeral,
   }),
   typing: defineEvent<TypingEvent>({

@@ -25,6 +25,8 @@ export const CLIENT_FRAME_SCHEMAS = {
   'auth.refresh': z.object({ accessToken: z.string().min(1).max(4_096) }),
   typing: z.object({ conversationId: id }),
   'message.read': z.object({ conversationId: id, seq }),
+  'message.delivered': z.object({ conversationId: id, seq }),
+  'conversation.receipts': z.object({ conversationId: id }),
   'presence.query': z.object({ userIds: z.array(id).min(1).max(100, 'must list at most 100 ids') }),
   ping: z.object({}),
 } as const;

@@ -66,6 +66,22 @@ export const messageReadEvent = z.object({
 });
 export type MessageReadEvent = z.output<typeof messageReadEvent>;
 
+/** A member's cursors in one conversation: what their devices hold, and what they have read. */
+export const receipt = z.object({ userId: id, deliveredSeq: seq, readSeq: seq });
+export type Receipt = z.output<typeof receipt>;
+
+/**
+ * chat.deliveries: cursors of some members of a conversation moved. An edge gathers the moves of
+ * a conversation for a moment and sends them together, so a busy group costs a few events a second.
+ */
+export const receiptsChangedEvent = z.object({
+  type: z.literal('receipts.changed'),
+  conversationId: id,
+  receipts: z.array(receipt).min(1).max(MAX_GROUP_MEMBERS),
+  members: z.array(id),
+});
+export type ReceiptsChangedEvent = z.output<typeof receiptsChangedEvent>;
+
 /** chat.deliveries: someone is typing; ephemeral, never stored. */
 export const typingEvent = z.object({
   type: z.literal('typing'),
@@ -130,6 +146,7 @@ export const deliveryEvent = z.discriminatedUnion('type', [
   messagePersistedEvent,
   membershipChangedEvent,
   messageReadEvent,
+  receiptsChangedEvent,
   typingEvent,
   presenceChangedEvent,
   presenceResyncEvent,

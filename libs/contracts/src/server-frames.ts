@@ -55,6 +55,15 @@ export interface MessageReadFrame {
   seq: number;
 }
 
+/** Another member's cursors moved: what their devices hold (`deliveredSeq`) and have read (`readSeq`). */
+export interface ReceiptChangedFrame {
+  type: 'receipt.changed';
+  conversationId: string;
+  userId: string;
+  deliveredSeq: number;
+  readSeq: number;
+}
+
 export type ServerFrame =
   | SessionReadyFrame
   | AckFrame
@@ -62,7 +71,8 @@ export type ServerFrame =
   | MessageNewFrame
   | PresenceChangedFrame
   | TypingFrame
-  | MessageReadFrame;
+  | MessageReadFrame
+  | ReceiptChangedFrame;
 
 /**
  * WebSocket close codes the server uses, each saying why. 1008, 1009 and 1013 are the standard

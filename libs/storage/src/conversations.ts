@@ -1,4 +1,4 @@
-import type { ConversationKind } from '@chat/contracts';
+import type { ConversationKind, Receipt } from '@chat/contracts';
 import type { AnyBulkWriteOperation, Collection } from 'mongodb';
 import type { ConversationDocument, MembershipDocument } from './documents.js';
 import { isDuplicateKeyError } from './duplicate-key.js';
@@ -78,6 +78,7 @@ export class ConversationRepository {
             userId,
             joinedAt: at,
             readSeq: 0,
+            deliveredSeq: 0,
           });
           added.push(userId);
         } catch (error) {
@@ -113,17 +114,22 @@ export class ConversationRepository {
   }
 
   /**
-   * Moves a member's read cursor forward, never back. On MongoDB the filtered update is atomic;
-   * on FerretDB it is read-then-write, which callers serialize per member.
+   * Moves a member's cursors forward, never back (`$max`): `read` raises both (what one has read,
+   * one's device holds), `delivered` only the delivered one. True when either moved. On FerretDB
+   * the update is read-then-write, which callers serialize per member.
    */
-  async advanceReadCursor(conversationId: string, userId: string, seq: number): Promise<boolean> {
+  async advanceCursors(conversationId: string, userId: string, cursor: 'read' | 'delivered', seq: number) {
+    const raised = cursor === 'read' ? { readSeq: seq, deliveredSeq: seq } : { deliveredSeq: seq };
     const result = await this.#dialect.update(() =>
-      this.#memberships.updateOne(
-        { _id: membershipIdOf(conversationId, userId), readSeq: { $lt: seq } },
-        { $set: { readSeq: seq } },
-      ),
+      this.#memberships.updateOne({ _id: membershipIdOf(conversationId, userId) }, { $max: raised }),
     );
     return result.modifiedCount === 1;
+  }
+
+  /** Every member's cursors in one conversation. */
+  async receiptsOf(conversationId: string): Promise<Receipt[]> {
+    const rows = await this.#memberships.find({ conversationId }, this.#dialect.readOptions()).toArray();
+    return rows.map(receiptOf);
   }
 
   /**
@@ -150,3 +156,12 @@ export class ConversationRepository {
 }
 
 export type { ConversationKind };
+
+/** A membership's cursors as clients see them; one from before delivery receipts reads as delivered up to its read cursor. */
+export function receiptOf(membership: MembershipDocument): Receipt {
+  return {
+    userId: membership.userId,
+    deliveredSeq: Math.max(membership.deliveredSeq ?? 0, membership.readSeq),
+    readSeq: membership.readSeq,
+  };
+}

@@ -55,6 +55,11 @@ export interface MembershipDocument {
   joinedAt: Date;
   /** The member's read cursor: the highest seq they have read. */
   readSeq: number;
+  /**
+   * The highest seq one of the member's devices holds (never below `readSeq`). Absent on
+   * memberships from before delivery receipts: read as `readSeq`.
+   */
+  deliveredSeq?: number;
 }
 
 export interface MessageDocument {

@@ -1,5 +1,5 @@
 export { COLLECTION_NAMES, type Collections, collectionsOf } from './collections.js';
-export { ConversationRepository, directKeyOf, membershipIdOf } from './conversations.js';
+export { ConversationRepository, directKeyOf, membershipIdOf, receiptOf } from './conversations.js';
 export type * from './documents.js';
 export { isDuplicateKeyError } from './duplicate-key.js';
 export { ensureIndexes, INDEXES } from './indexes.js';
