@@ -5,12 +5,13 @@ import { type AppProcess, startApp } from '../support/app-process.js';
 import { ChatClient } from '../support/chat-client.js';
 import { get } from '../support/http.js';
 import { dropDatabaseAndClose, isolatedVhost } from '../support/private-services.js';
+import { isFromChat } from '../support/readme-webhook-verifier.js';
 import { recordScenario } from '../support/reliability.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { MONGO_URL } from '../support/test-environment.js';
 import { registerUser, type TestUser } from '../support/users.js';
 import { eventually } from '../support/wait.js';
-import { signatureIsValid, WebhookReceiver } from '../support/webhook-receiver.js';
+import { verifiedOnArrival, WebhookReceiver } from '../support/webhook-receiver.js';
 
 const SECRET = 'test-webhook-secret-of-some-length';
 const COLLAPSE_MS = 1_500;
@@ -44,7 +45,8 @@ describe('offline notifications', function () {
       NOTIFIER_WEBHOOK_URL: url,
       NOTIFIER_WEBHOOK_SECRET: SECRET,
       NOTIFIER_COLLAPSE_MS: String(COLLAPSE_MS),
-      NOTIFIER_BACKOFF_MS: '300',
+      // A second or more between attempts, so a retry's timestamp differs from the first one's.
+      NOTIFIER_BACKOFF_MS: '1000',
       NOTIFIER_WEBHOOK_TIMEOUT_MS: '2000',
       LOG_LEVEL: 'info',
     };
@@ -110,11 +112,17 @@ describe('offline notifications', function () {
       preview: 'call me back when you can, it is about the trip',
       createdAt: notice?.json.createdAt,
     });
-    expect(signatureIsValid(notice?.body ?? '', notice?.headers['x-chat-signature'], SECRET)).to.equal(true);
-    expect(
-      signatureIsValid(notice?.body ?? '', notice?.headers['x-chat-signature'], 'another-secret-entirely'),
-    ).to.equal(false);
-    expect(notice?.headers['x-chat-notification-id']).to.be.a('string');
+    // Each attempt is signed afresh: the same id, a later timestamp, another signature, and each
+    // passes the README's check when it arrives.
+    const [first, second] = attempts as [(typeof attempts)[0], (typeof attempts)[0]];
+    expect(second.headers['x-chat-notification-id']).to.match(/^[0-9a-f]{32}$/);
+    expect(second.headers['x-chat-notification-id']).to.equal(first.headers['x-chat-notification-id']);
+    expect(Number(second.headers['x-chat-timestamp'])).to.be.greaterThan(Number(first.headers['x-chat-timestamp']));
+    expect(second.headers['x-chat-signature']).to.not.equal(first.headers['x-chat-signature']);
+    expect(attempts.map((attempt) => verifiedOnArrival(attempt, SECRET))).to.deep.equal([true, true]);
+    expect(verifiedOnArrival(second, 'another-secret-entirely')).to.equal(false);
+    // The accepted request, captured and replayed six minutes later, is refused.
+    expect(isFromChat(second.headers, second.body, SECRET, second.at / 1000 + 6 * 60)).to.equal(false);
 
     await sleep(COLLAPSE_MS + 500);
     // Nothing for the sender, nothing for carol (online), nothing twice.
