@@ -14,6 +14,7 @@ import { eventually } from '../support/wait.js';
 import { verifiedOnArrival, WebhookReceiver } from '../support/webhook-receiver.js';
 
 const SECRET = 'test-webhook-secret-of-some-length';
+const BOARD_TOKEN = 'test-board-token-of-some-length';
 const COLLAPSE_MS = 1_500;
 
 /**
@@ -48,6 +49,7 @@ describe('offline notifications', function () {
       // A second or more between attempts, so a retry's timestamp differs from the first one's.
       NOTIFIER_BACKOFF_MS: '1000',
       NOTIFIER_WEBHOOK_TIMEOUT_MS: '2000',
+      NOTIFIER_BOARD_TOKEN: BOARD_TOKEN,
       LOG_LEVEL: 'info',
     };
     system = await startSystem({
@@ -162,7 +164,11 @@ describe('offline notifications', function () {
     await eventually(
       'the job scheduled',
       async () =>
-        (await get(`${notifier.url}/queues/api/queues?activeQueue=notifications&status=delayed`)).status === 200,
+        (
+          await get(`${notifier.url}/queues/api/queues?activeQueue=notifications&status=delayed`, {
+            token: BOARD_TOKEN,
+          })
+        ).status === 200,
       5_000,
     );
     await sleep(300);
@@ -191,12 +197,12 @@ describe('offline notifications', function () {
     });
   });
 
-  it('shows the queue on the notifier port, and answers /healthz', async () => {
+  it('shows the queue on the notifier port with the board token, and answers /healthz', async () => {
     expect((await get(`${notifier.url}/healthz`)).status).to.equal(200);
-    const page = await get(`${notifier.url}/queues`);
+    const page = await get(`${notifier.url}/queues`, { token: BOARD_TOKEN });
     expect(page.status).to.equal(200);
     expect(page.text).to.include('<html');
-    const queues = await get(`${notifier.url}/queues/api/queues`);
+    const queues = await get(`${notifier.url}/queues/api/queues`, { token: BOARD_TOKEN });
     expect(queues.body.queues.map((q: { name: string }) => q.name)).to.include('notifications');
   });
 });

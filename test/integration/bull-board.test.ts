@@ -1,0 +1,174 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { expect } from 'chai';
+import { type AppProcess, freePort, startApp } from '../support/app-process.js';
+import { isolatedVhost } from '../support/private-services.js';
+import { REDIS_PREFIX } from '../support/test-environment.js';
+
+const TOKEN = 'board-token-for-the-tests-0123456789';
+const USER = 'operator';
+const PASSWORD = 'board-password-for-the-tests';
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+  body: any;
+}
+
+/** A request with any `Host` header (fetch would send its own), over a real socket. */
+function send(
+  method: string,
+  url: string,
+  options: { authorization?: string; host?: string; body?: unknown } = {},
+): Promise<Answer> {
+  const target = new URL(url);
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const headers: Record<string, string> = { host: options.host ?? target.host };
+  if (options.authorization) headers.authorization = options.authorization;
+  if (payload !== undefined) headers['content-type'] = 'application/json';
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(target, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+const bearer = (token: string) => `Bearer ${token}`;
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/**
+ * The notifier's Bull Board (issue 10, item 5): offered only with credentials, behind a login
+ * and a Host check, while /healthz and /readyz stay open.
+ */
+describe('notifier queue board', function () {
+  this.timeout(60_000);
+  let vhost: Awaited<ReturnType<typeof isolatedVhost>>;
+  let unconfigured: AppProcess;
+  let guarded: AppProcess;
+  let listed: AppProcess;
+  let listedPort: number;
+
+  before(async () => {
+    vhost = await isolatedVhost('board');
+    // A Redis prefix each: writes through one board must not reach another's queue.
+    const common = (tag: string) => ({ AMQP_URL: vhost.amqpUrl, REDIS_PREFIX: `${REDIS_PREFIX}-board-${tag}` });
+    listedPort = await freePort();
+    [unconfigured, guarded, listed] = await Promise.all([
+      startApp('notifier', common('off'), { name: 'notifier-no-board' }),
+      startApp(
+        'notifier',
+        {
+          ...common('guarded'),
+          NOTIFIER_BOARD_TOKEN: TOKEN,
+          NOTIFIER_BOARD_USER: USER,
+          NOTIFIER_BOARD_PASSWORD: PASSWORD,
+        },
+        { name: 'notifier-guarded-board' },
+      ),
+      startApp(
+        'notifier',
+        {
+          ...common('listed'),
+          NOTIFIER_BOARD_USER: USER,
+          NOTIFIER_BOARD_PASSWORD: PASSWORD,
+          NOTIFIER_BOARD_ALLOWED_HOSTS: `board.internal.example, localhost:${listedPort}`,
+        },
+        { name: 'notifier-listed-hosts-board', port: listedPort },
+      ),
+    ]);
+  });
+
+  after(async () => {
+    await Promise.all([unconfigured?.stop(), guarded?.stop(), listed?.stop()]);
+    await vhost?.remove();
+  });
+
+  it('is not offered without credentials: /queues is a 404, /healthz and /readyz answer', async () => {
+    for (const path of ['/queues', '/queues/api/queues']) {
+      const answer = await send('GET', `${unconfigured.url}${path}`);
+      expect(answer.status, path).to.equal(404);
+      expect(answer.body?.error?.code, path).to.equal('not_found');
+    }
+    expect((await send('GET', `${unconfigured.url}/healthz`)).status).to.equal(200);
+    expect((await send('GET', `${unconfigured.url}/readyz`)).status).to.equal(200);
+  });
+
+  it('answers 401 with a Basic challenge, in the JSON error format, without the right credentials', async () => {
+    const refused = [
+      undefined,
+      bearer('board-token-for-the-tests-0123456780'),
+      bearer(''),
+      basic(USER, 'board-password-for-the-test'),
+      basic('operators', PASSWORD),
+      basic(USER, TOKEN),
+      'Basic !!!not-base64',
+      `Basic ${Buffer.from(`${USER}${PASSWORD}`).toString('base64')}`,
+      TOKEN,
+    ];
+    for (const authorization of refused) {
+      for (const path of ['/queues', '/queues/api/queues', '/queues/api/queues/notifications/pause']) {
+        const answer = await send('GET', `${guarded.url}${path}`, { authorization });
+        expect(answer.status, `${authorization} ${path}`).to.equal(401);
+        expect(answer.body, `${authorization} ${path}`).to.deep.include({
+          error: { code: 'unauthorized', message: 'chat notifier queue board: credentials required' },
+        });
+      }
+    }
+    const challenge = (await send('GET', `${guarded.url}/queues`)).headers['www-authenticate'];
+    expect(challenge).to.match(/^Basic realm="chat notifier queue board", charset="UTF-8", Bearer realm=/);
+    // Probes need no login.
+    expect((await send('GET', `${guarded.url}/healthz`)).status).to.equal(200);
+    expect((await send('GET', `${guarded.url}/readyz`)).status).to.equal(200);
+  });
+
+  it('shows the queue with the right bearer token or basic login', async () => {
+    for (const authorization of [bearer(TOKEN), basic(USER, PASSWORD)]) {
+      const page = await send('GET', `${guarded.url}/queues`, { authorization });
+      expect(page.status).to.equal(200);
+      expect(page.text).to.include('<html');
+      const queues = await send('GET', `${guarded.url}/queues/api/queues`, { authorization });
+      expect(queues.status).to.equal(200);
+      expect(queues.body.queues.map((queue: { name: string }) => queue.name)).to.deep.equal(['notifications']);
+    }
+  });
+
+  it('answers only to the loopback names with its port by default, and to the configured hosts when set', async () => {
+    const authorization = bearer(TOKEN);
+    const port = guarded.port;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LocalHost:${port}`, `[::1]:${port}`]) {
+      expect((await send('GET', `${guarded.url}/queues/api/queues`, { authorization, host })).status, host).to.equal(
+        200,
+      );
+    }
+    for (const host of [`rebound.example:${port}`, 'rebound.example', 'localhost', `localhost:${port + 1}`, 'x']) {
+      const answer = await send('GET', `${guarded.url}/queues/api/queues`, { authorization, host });
+      expect(answer.status, host).to.equal(403);
+      expect(answer.body, host).to.deep.equal({
+        error: { code: 'forbidden', message: 'the queue board answers only to its configured host names' },
+      });
+      // Checked before the login: a rebinding page learns nothing about it.
+      expect((await send('GET', `${guarded.url}/queues`, { host })).status, host).to.equal(403);
+      expect((await send('GET', `${guarded.url}/healthz`, { host })).status, host).to.equal(200);
+    }
+
+    const login = basic(USER, PASSWORD);
+    for (const host of ['board.internal.example', `localhost:${listedPort}`]) {
+      expect((await send('GET', `${listed.url}/queues`, { authorization: login, host })).status, host).to.equal(200);
+    }
+    const loopback = await send('GET', `${listed.url}/queues`, { authorization: login });
+    expect(loopback.status, 'a name left out of NOTIFIER_BOARD_ALLOWED_HOSTS').to.equal(403);
+  });
+});
