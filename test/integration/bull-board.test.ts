@@ -1,8 +1,10 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Queue } from 'bullmq';
 import { expect } from 'chai';
+import { Redis } from 'ioredis';
 import { type AppProcess, freePort, startApp } from '../support/app-process.js';
 import { isolatedVhost } from '../support/private-services.js';
-import { REDIS_PREFIX } from '../support/test-environment.js';
+import { REDIS_PREFIX, REDIS_URL } from '../support/test-environment.js';
 
 const TOKEN = 'board-token-for-the-tests-0123456789';
 const USER = 'operator';
@@ -51,22 +53,24 @@ const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:
 
 /**
  * The notifier's Bull Board (issue 10, item 5): offered only with credentials, behind a login
- * and a Host check, while /healthz and /readyz stay open.
+ * and a Host check, read-only unless configured, while /healthz and /readyz stay open.
  */
 describe('notifier queue board', function () {
   this.timeout(60_000);
   let vhost: Awaited<ReturnType<typeof isolatedVhost>>;
   let unconfigured: AppProcess;
   let guarded: AppProcess;
-  let listed: AppProcess;
-  let listedPort: number;
+  let configured: AppProcess;
+  let configuredPort: number;
+  let redis: Redis;
+  let guardedQueue: Queue;
 
   before(async () => {
     vhost = await isolatedVhost('board');
     // A Redis prefix each: writes through one board must not reach another's queue.
     const common = (tag: string) => ({ AMQP_URL: vhost.amqpUrl, REDIS_PREFIX: `${REDIS_PREFIX}-board-${tag}` });
-    listedPort = await freePort();
-    [unconfigured, guarded, listed] = await Promise.all([
+    configuredPort = await freePort();
+    [unconfigured, guarded, configured] = await Promise.all([
       startApp('notifier', common('off'), { name: 'notifier-no-board' }),
       startApp(
         'notifier',
@@ -81,18 +85,25 @@ describe('notifier queue board', function () {
       startApp(
         'notifier',
         {
-          ...common('listed'),
+          ...common('configured'),
           NOTIFIER_BOARD_USER: USER,
           NOTIFIER_BOARD_PASSWORD: PASSWORD,
-          NOTIFIER_BOARD_ALLOWED_HOSTS: `board.internal.example, localhost:${listedPort}`,
+          NOTIFIER_BOARD_READ_WRITE: 'true',
+          NOTIFIER_BOARD_ALLOWED_HOSTS: `board.internal.example, localhost:${configuredPort}`,
         },
-        { name: 'notifier-listed-hosts-board', port: listedPort },
+        { name: 'notifier-configured-board', port: configuredPort },
       ),
     ]);
+    // The guarded board's queue, seen from outside: a job parked in it for the write attempts.
+    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    guardedQueue = new Queue('notifications', { connection: redis, prefix: `${REDIS_PREFIX}-board-guarded:bull` });
   });
 
   after(async () => {
-    await Promise.all([unconfigured?.stop(), guarded?.stop(), listed?.stop()]);
+    await guardedQueue?.obliterate({ force: true });
+    await guardedQueue?.close();
+    redis?.disconnect();
+    await Promise.all([unconfigured?.stop(), guarded?.stop(), configured?.stop()]);
     await vhost?.remove();
   });
 
@@ -165,10 +176,51 @@ describe('notifier queue board', function () {
     }
 
     const login = basic(USER, PASSWORD);
-    for (const host of ['board.internal.example', `localhost:${listedPort}`]) {
-      expect((await send('GET', `${listed.url}/queues`, { authorization: login, host })).status, host).to.equal(200);
+    for (const host of ['board.internal.example', `localhost:${configuredPort}`]) {
+      expect((await send('GET', `${configured.url}/queues`, { authorization: login, host })).status, host).to.equal(
+        200,
+      );
     }
-    const loopback = await send('GET', `${listed.url}/queues`, { authorization: login });
+    const loopback = await send('GET', `${configured.url}/queues`, { authorization: login });
     expect(loopback.status, 'a name left out of NOTIFIER_BOARD_ALLOWED_HOSTS').to.equal(403);
+  });
+
+  it('refuses every write action while read-only, the default', async () => {
+    await guardedQueue.add('notify', { userId: 'nobody', conversationId: 'nowhere' }, { delay: 3_600_000 });
+    const authorization = bearer(TOKEN);
+    const writes: Array<[string, string, unknown?]> = [
+      ['PUT', '/api/queues/pause'],
+      ['PUT', '/api/queues/notifications/pause'],
+      ['PUT', '/api/queues/notifications/promote'],
+      ['PUT', '/api/queues/notifications/clean/delayed'],
+      ['PUT', '/api/queues/notifications/retry/failed'],
+      ['PUT', '/api/queues/notifications/empty'],
+      ['PUT', '/api/queues/notifications/obliterate', { force: true }],
+      ['PUT', '/api/queues/notifications/concurrency', { concurrency: 1 }],
+      ['POST', '/api/queues/notifications/add', { name: 'notify', data: { userId: 'u', conversationId: 'c' } }],
+      ['DELETE', '/api/queues/notifications'],
+    ];
+    for (const [method, path, body] of writes) {
+      const answer = await send(method, `${guarded.url}/queues${path}`, { authorization, body });
+      expect(answer.status, `${method} ${path}`).to.equal(403);
+      expect(answer.body, `${method} ${path}`).to.deep.equal({
+        error: { code: 'forbidden', message: 'the queue board is read-only (NOTIFIER_BOARD_READ_WRITE is not set)' },
+      });
+    }
+    const [queue] = (await send('GET', `${guarded.url}/queues/api/queues`, { authorization })).body.queues;
+    expect(queue).to.deep.include({ name: 'notifications', isPaused: false, readOnlyMode: true, allowRetries: false });
+    // The parked job is still there, still delayed, and nothing was added.
+    expect(queue.counts).to.include({ delayed: 1, waiting: 0, active: 0, completed: 0, failed: 0 });
+    expect(await guardedQueue.isPaused()).to.equal(false);
+  });
+
+  it('allows the write actions with NOTIFIER_BOARD_READ_WRITE=true', async () => {
+    const options = { authorization: basic(USER, PASSWORD), host: 'board.internal.example' };
+    const board = `${configured.url}/queues/api/queues`;
+    expect((await send('PUT', `${board}/notifications/pause`, options)).status).to.equal(200);
+    const [paused] = (await send('GET', board, options)).body.queues;
+    expect(paused).to.deep.include({ isPaused: true, readOnlyMode: false });
+    expect((await send('PUT', `${board}/notifications/resume`, options)).status).to.equal(200);
+    expect((await send('GET', board, options)).body.queues[0].isPaused).to.equal(false);
   });
 });

@@ -59,21 +59,25 @@ describe('configuration', () => {
     expect(ok.webhook?.url).to.equal('http://127.0.0.1:9/hook');
   });
 
-  it('offers the queue board only with credentials, on loopback host names unless configured', () => {
+  it('offers the queue board only with credentials, read-only and on loopback host names unless configured', () => {
     const board = (env: Record<string, string>) => loadConfig(notifierEnv, env).board;
     expect(board({})).to.equal(undefined);
+    expect(board({ NOTIFIER_BOARD_READ_WRITE: 'true' })).to.equal(undefined);
     expect(board({ PORT: '9000', NOTIFIER_BOARD_TOKEN: 'a-token-of-some-length' })).to.deep.equal({
       credentials: { token: 'a-token-of-some-length', basic: undefined },
+      readWrite: false,
       allowedHosts: ['localhost:9000', '127.0.0.1:9000', '[::1]:9000'],
     });
     expect(
       board({
         NOTIFIER_BOARD_USER: 'ops',
         NOTIFIER_BOARD_PASSWORD: 'a-password-of-some-length',
+        NOTIFIER_BOARD_READ_WRITE: 'true',
         NOTIFIER_BOARD_ALLOWED_HOSTS: 'Board.Example, 10.0.0.5:8083,[fd00::1]:8083',
       }),
     ).to.deep.equal({
       credentials: { token: undefined, basic: { user: 'ops', password: 'a-password-of-some-length' } },
+      readWrite: true,
       allowedHosts: ['board.example', '10.0.0.5:8083', '[fd00::1]:8083'],
     });
     expect(() => board({ NOTIFIER_BOARD_USER: 'ops' })).to.throw(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { optionalSecret, optionalUrl, positiveInt, stringList } from '../fields.js';
+import { flag, optionalSecret, optionalUrl, positiveInt, stringList } from '../fields.js';
 import {
   brokerConfig,
   brokerEnv,
@@ -44,6 +44,8 @@ export const notifierEnv = z
       .regex(/^[^:\s]{1,64}$/, 'must be 1-64 characters, without ":" or spaces')
       .optional(),
     NOTIFIER_BOARD_PASSWORD: optionalSecret(),
+    /** Allows the board's write actions (retry, promote, pause, clean, add, obliterate); read-only otherwise. */
+    NOTIFIER_BOARD_READ_WRITE: flag(false),
     /**
      * The Host headers the board answers to (`name` or `name:port`), against DNS rebinding. Unset:
      * `localhost`, `127.0.0.1` and `[::1]` with PORT.
@@ -99,6 +101,7 @@ function queueBoardConfigOf(env: {
   NOTIFIER_BOARD_TOKEN?: string | undefined;
   NOTIFIER_BOARD_USER?: string | undefined;
   NOTIFIER_BOARD_PASSWORD?: string | undefined;
+  NOTIFIER_BOARD_READ_WRITE: boolean;
   NOTIFIER_BOARD_ALLOWED_HOSTS: string[];
 }) {
   const token = env.NOTIFIER_BOARD_TOKEN;
@@ -111,7 +114,7 @@ function queueBoardConfigOf(env: {
     env.NOTIFIER_BOARD_ALLOWED_HOSTS.length > 0
       ? env.NOTIFIER_BOARD_ALLOWED_HOSTS.map((host) => host.toLowerCase())
       : LOOPBACK_HOST_NAMES.map((name) => `${name}:${env.PORT}`);
-  return { credentials: { token, basic }, allowedHosts };
+  return { credentials: { token, basic }, readWrite: env.NOTIFIER_BOARD_READ_WRITE, allowedHosts };
 }
 
 export type NotifierConfig = z.output<typeof notifierEnv>;
