@@ -223,4 +223,27 @@ describe('notifier queue board', function () {
     expect((await send('PUT', `${board}/notifications/resume`, options)).status).to.equal(200);
     expect((await send('GET', board, options)).body.queues[0].isPaused).to.equal(false);
   });
+
+  it('blanks the stack trace of a job stored with one (before stackTraceLimit: 0, say)', async () => {
+    const job = await guardedQueue.add('notify', { userId: 'traced', conversationId: 'old' }, { delay: 3_600_000 });
+    const trace =
+      'WebhookError: webhook answered 500\n    at WebhookTransport.send (/srv/chat/apps/notifier/dist/x.js:49:19)';
+    await redis.hset(
+      `${REDIS_PREFIX}-board-guarded:bull:notifications:${job.id}`,
+      'stacktrace',
+      JSON.stringify([trace]),
+    );
+    expect((await guardedQueue.getJob(job.id ?? ''))?.stacktrace).to.deep.equal([trace]);
+
+    const authorization = bearer(TOKEN);
+    const list = await send('GET', `${guarded.url}/queues/api/queues?activeQueue=notifications&status=delayed`, {
+      authorization,
+    });
+    const listed = list.body.queues[0].jobs.find((candidate: { id: string }) => candidate.id === job.id);
+    expect(listed?.stacktrace).to.deep.equal([]);
+    const single = await send('GET', `${guarded.url}/queues/api/queues/notifications/${job.id}`, { authorization });
+    expect(single.status).to.equal(200);
+    expect(single.body.job.stacktrace).to.deep.equal([]);
+    for (const answer of [list, single]) expect(answer.text).not.to.include('/srv/chat');
+  });
 });

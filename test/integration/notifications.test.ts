@@ -1,14 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue } from 'bullmq';
 import { expect } from 'chai';
+import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
-import { type AppProcess, startApp } from '../support/app-process.js';
+import { type AppProcess, REPO_ROOT, startApp } from '../support/app-process.js';
 import { ChatClient } from '../support/chat-client.js';
 import { get } from '../support/http.js';
 import { dropDatabaseAndClose, isolatedVhost } from '../support/private-services.js';
 import { isFromChat } from '../support/readme-webhook-verifier.js';
 import { recordScenario } from '../support/reliability.js';
 import { startSystem, type TestSystem } from '../support/system.js';
-import { MONGO_URL } from '../support/test-environment.js';
+import { MONGO_URL, REDIS_PREFIX, REDIS_URL } from '../support/test-environment.js';
 import { registerUser, type TestUser } from '../support/users.js';
 import { eventually } from '../support/wait.js';
 import { verifiedOnArrival, WebhookReceiver } from '../support/webhook-receiver.js';
@@ -204,5 +206,41 @@ describe('offline notifications', function () {
     expect(page.text).to.include('<html');
     const queues = await get(`${notifier.url}/queues/api/queues`, { token: BOARD_TOKEN });
     expect(queues.body.queues.map((q: { name: string }) => q.name)).to.include('notifications');
+  });
+
+  it('shows no stack trace of a failed attempt through the board, nor any server path', async () => {
+    const failing = receiver.requests.length;
+    receiver.answerWith((index) => (index === failing ? 500 : 200));
+    const conversationId = await group('traceless');
+    await send(conversationId, ['one more']);
+    await eventually('the notification after a failed attempt', () => someFor(conversationId), 20_000);
+    const { list, job } = await eventually('the completed job on the board', async () => {
+      const answer = await get(`${notifier.url}/queues/api/queues?activeQueue=notifications&status=completed`, {
+        token: BOARD_TOKEN,
+      });
+      const found = answer.body.queues[0].jobs.find(
+        (candidate: { data: { conversationId: string } }) => candidate.data.conversationId === conversationId,
+      );
+      return found ? { list: answer, job: found } : null;
+    });
+    // One attempt failed (its stack went through the webhook transport), the second succeeded.
+    expect(job).to.deep.include({ attempts: 2, failedReason: 'webhook answered 500', stacktrace: [] });
+    const single = await get(`${notifier.url}/queues/api/queues/notifications/${job.id}`, { token: BOARD_TOKEN });
+    expect(single.body.job.stacktrace).to.deep.equal([]);
+    for (const answer of [list, single]) {
+      expect(answer.text).not.to.include(REPO_ROOT);
+      expect(answer.text).not.to.match(/\sat \S+ \(|\.js:\d+:\d+/);
+    }
+    // Not even stored: the queue keeps no stack traces at all.
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue('notifications', { connection: redis, prefix: `${REDIS_PREFIX}:bull` });
+    try {
+      const stored = await queue.getJob(job.id);
+      expect(stored?.attemptsMade).to.equal(2);
+      expect(stored?.stacktrace).to.deep.equal([]);
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
   });
 });

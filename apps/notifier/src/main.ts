@@ -38,7 +38,13 @@ runApp('notifier', async () => {
   const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: null });
   await connectTo('Redis', config.redis.url, () => redis.connect());
   const bullPrefix = `${config.redis.prefix}:bull`;
-  const queue = new Queue<NotifyJobData>(NOTIFICATION_QUEUE, { connection: redis, prefix: bullPrefix });
+  const queue = new Queue<NotifyJobData>(NOTIFICATION_QUEUE, {
+    connection: redis,
+    prefix: bullPrefix,
+    // A failed attempt keeps its reason, not its stack: a trace names server paths, and the queue
+    // board shows what is stored.
+    defaultJobOptions: { stackTraceLimit: 0 },
+  });
   const registry = createMetricsRegistry('notifier', String(config.http.port));
   const metrics = notifierMetrics(registry, queue);
   const presence = new PresenceStore(redis, config.redis.prefix);

@@ -1,11 +1,11 @@
 import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { QueueBoardConfig } from '@chat/config';
 import { ChatError } from '@chat/contracts';
 import { requireAllowedHost, requireOperatorCredentials } from '@chat/runtime';
 import type { Queue } from 'bullmq';
 import { type RequestHandler, Router } from 'express';
+import { TraceFreeBullMQAdapter } from './trace-free-bullmq-adapter.js';
 
 export const QUEUE_BOARD_PATH = '/queues';
 const REALM = 'chat notifier queue board';
@@ -13,14 +13,14 @@ const REALM = 'chat notifier queue board';
 /**
  * Bull Board on the notifier's port, behind a Host check and the configured credentials, in
  * that order: a rebinding page is refused before it can even probe for a login. Read-only unless
- * configured otherwise.
+ * configured otherwise; no stack traces.
  */
 export function queueBoardRouter(queues: readonly Queue[], config: QueueBoardConfig): Router {
   const board = new ExpressAdapter();
   board.setBasePath(QUEUE_BOARD_PATH);
   createBullBoard({
     // Read-only mode hides the board's buttons; `readsOnly` below is what refuses the requests.
-    queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: !config.readWrite })),
+    queues: queues.map((queue) => new TraceFreeBullMQAdapter(queue, { readOnlyMode: !config.readWrite })),
     serverAdapter: board,
   });
   const router = Router();
