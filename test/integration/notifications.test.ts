@@ -1,18 +1,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue } from 'bullmq';
 import { expect } from 'chai';
+import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
-import { type AppProcess, startApp } from '../support/app-process.js';
+import { type AppProcess, REPO_ROOT, startApp } from '../support/app-process.js';
 import { ChatClient } from '../support/chat-client.js';
 import { get } from '../support/http.js';
 import { dropDatabaseAndClose, isolatedVhost } from '../support/private-services.js';
+import { isFromChat } from '../support/readme-webhook-verifier.js';
 import { recordScenario } from '../support/reliability.js';
 import { startSystem, type TestSystem } from '../support/system.js';
-import { MONGO_URL } from '../support/test-environment.js';
+import { MONGO_URL, REDIS_PREFIX, REDIS_URL } from '../support/test-environment.js';
 import { registerUser, type TestUser } from '../support/users.js';
 import { eventually } from '../support/wait.js';
-import { signatureIsValid, WebhookReceiver } from '../support/webhook-receiver.js';
+import { verifiedOnArrival, WebhookReceiver } from '../support/webhook-receiver.js';
 
 const SECRET = 'test-webhook-secret-of-some-length';
+const BOARD_TOKEN = 'test-board-token-of-some-length';
 const COLLAPSE_MS = 1_500;
 
 /**
@@ -44,8 +48,10 @@ describe('offline notifications', function () {
       NOTIFIER_WEBHOOK_URL: url,
       NOTIFIER_WEBHOOK_SECRET: SECRET,
       NOTIFIER_COLLAPSE_MS: String(COLLAPSE_MS),
-      NOTIFIER_BACKOFF_MS: '300',
+      // A second or more between attempts, so a retry's timestamp differs from the first one's.
+      NOTIFIER_BACKOFF_MS: '1000',
       NOTIFIER_WEBHOOK_TIMEOUT_MS: '2000',
+      NOTIFIER_BOARD_TOKEN: BOARD_TOKEN,
       LOG_LEVEL: 'info',
     };
     system = await startSystem({
@@ -110,11 +116,17 @@ describe('offline notifications', function () {
       preview: 'call me back when you can, it is about the trip',
       createdAt: notice?.json.createdAt,
     });
-    expect(signatureIsValid(notice?.body ?? '', notice?.headers['x-chat-signature'], SECRET)).to.equal(true);
-    expect(
-      signatureIsValid(notice?.body ?? '', notice?.headers['x-chat-signature'], 'another-secret-entirely'),
-    ).to.equal(false);
-    expect(notice?.headers['x-chat-notification-id']).to.be.a('string');
+    // Each attempt is signed afresh: the same id, a later timestamp, another signature, and each
+    // passes the README's check when it arrives.
+    const [first, second] = attempts as [(typeof attempts)[0], (typeof attempts)[0]];
+    expect(second.headers['x-chat-notification-id']).to.match(/^[0-9a-f]{32}$/);
+    expect(second.headers['x-chat-notification-id']).to.equal(first.headers['x-chat-notification-id']);
+    expect(Number(second.headers['x-chat-timestamp'])).to.be.greaterThan(Number(first.headers['x-chat-timestamp']));
+    expect(second.headers['x-chat-signature']).to.not.equal(first.headers['x-chat-signature']);
+    expect(attempts.map((attempt) => verifiedOnArrival(attempt, SECRET))).to.deep.equal([true, true]);
+    expect(verifiedOnArrival(second, 'another-secret-entirely')).to.equal(false);
+    // The accepted request, captured and replayed six minutes later, is refused.
+    expect(isFromChat(second.headers, second.body, SECRET, second.at / 1000 + 6 * 60)).to.equal(false);
 
     await sleep(COLLAPSE_MS + 500);
     // Nothing for the sender, nothing for carol (online), nothing twice.
@@ -154,7 +166,11 @@ describe('offline notifications', function () {
     await eventually(
       'the job scheduled',
       async () =>
-        (await get(`${notifier.url}/queues/api/queues?activeQueue=notifications&status=delayed`)).status === 200,
+        (
+          await get(`${notifier.url}/queues/api/queues?activeQueue=notifications&status=delayed`, {
+            token: BOARD_TOKEN,
+          })
+        ).status === 200,
       5_000,
     );
     await sleep(300);
@@ -183,12 +199,48 @@ describe('offline notifications', function () {
     });
   });
 
-  it('shows the queue on the notifier port, and answers /healthz', async () => {
+  it('shows the queue on the notifier port with the board token, and answers /healthz', async () => {
     expect((await get(`${notifier.url}/healthz`)).status).to.equal(200);
-    const page = await get(`${notifier.url}/queues`);
+    const page = await get(`${notifier.url}/queues`, { token: BOARD_TOKEN });
     expect(page.status).to.equal(200);
     expect(page.text).to.include('<html');
-    const queues = await get(`${notifier.url}/queues/api/queues`);
+    const queues = await get(`${notifier.url}/queues/api/queues`, { token: BOARD_TOKEN });
     expect(queues.body.queues.map((q: { name: string }) => q.name)).to.include('notifications');
+  });
+
+  it('shows no stack trace of a failed attempt through the board, nor any server path', async () => {
+    const failing = receiver.requests.length;
+    receiver.answerWith((index) => (index === failing ? 500 : 200));
+    const conversationId = await group('traceless');
+    await send(conversationId, ['one more']);
+    await eventually('the notification after a failed attempt', () => someFor(conversationId), 20_000);
+    const { list, job } = await eventually('the completed job on the board', async () => {
+      const answer = await get(`${notifier.url}/queues/api/queues?activeQueue=notifications&status=completed`, {
+        token: BOARD_TOKEN,
+      });
+      const found = answer.body.queues[0].jobs.find(
+        (candidate: { data: { conversationId: string } }) => candidate.data.conversationId === conversationId,
+      );
+      return found ? { list: answer, job: found } : null;
+    });
+    // One attempt failed (its stack went through the webhook transport), the second succeeded.
+    expect(job).to.deep.include({ attempts: 2, failedReason: 'webhook answered 500', stacktrace: [] });
+    const single = await get(`${notifier.url}/queues/api/queues/notifications/${job.id}`, { token: BOARD_TOKEN });
+    expect(single.body.job.stacktrace).to.deep.equal([]);
+    for (const answer of [list, single]) {
+      expect(answer.text).not.to.include(REPO_ROOT);
+      expect(answer.text).not.to.match(/\sat \S+ \(|\.js:\d+:\d+/);
+    }
+    // Not even stored: the queue keeps no stack traces at all.
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue('notifications', { connection: redis, prefix: `${REDIS_PREFIX}:bull` });
+    try {
+      const stored = await queue.getJob(job.id);
+      expect(stored?.attemptsMade).to.equal(2);
+      expect(stored?.stacktrace).to.deep.equal([]);
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
   });
 });

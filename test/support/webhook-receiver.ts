@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { isFromChat } from './readme-webhook-verifier.js';
 
 export interface ReceivedWebhook {
   body: string;
@@ -54,10 +54,7 @@ export class WebhookReceiver {
   }
 }
 
-/** What a receiver does with x-chat-signature: recompute the HMAC of the raw body and compare in constant time. */
-export function signatureIsValid(rawBody: string, header: string | string[] | undefined, secret: string): boolean {
-  if (typeof header !== 'string' || !header.startsWith('sha256=')) return false;
-  const expected = createHmac('sha256', secret).update(rawBody).digest();
-  const given = Buffer.from(header.slice('sha256='.length), 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+/** Whether a request passes the README's verification, judged at the moment it arrived. */
+export function verifiedOnArrival(request: ReceivedWebhook, secret: string): boolean {
+  return isFromChat(request.headers, request.body, secret, request.at / 1000);
 }

@@ -59,6 +59,51 @@ describe('configuration', () => {
     expect(ok.webhook?.url).to.equal('http://127.0.0.1:9/hook');
   });
 
+  it('offers the queue board only with credentials, read-only and on loopback host names unless configured', () => {
+    const board = (env: Record<string, string>) => loadConfig(notifierEnv, env).board;
+    expect(board({})).to.equal(undefined);
+    expect(board({ NOTIFIER_BOARD_READ_WRITE: 'true' })).to.equal(undefined);
+    expect(board({ PORT: '9000', NOTIFIER_BOARD_TOKEN: 'a-token-of-some-length' })).to.deep.equal({
+      credentials: { token: 'a-token-of-some-length', basic: undefined },
+      readWrite: false,
+      allowedHosts: ['localhost:9000', '127.0.0.1:9000', '[::1]:9000'],
+    });
+    expect(
+      board({
+        NOTIFIER_BOARD_USER: 'ops',
+        NOTIFIER_BOARD_PASSWORD: 'a-password-of-some-length',
+        NOTIFIER_BOARD_READ_WRITE: 'true',
+        NOTIFIER_BOARD_ALLOWED_HOSTS: 'Board.Example, 10.0.0.5:8083,[fd00::1]:8083',
+      }),
+    ).to.deep.equal({
+      credentials: { token: undefined, basic: { user: 'ops', password: 'a-password-of-some-length' } },
+      readWrite: true,
+      allowedHosts: ['board.example', '10.0.0.5:8083', '[fd00::1]:8083'],
+    });
+    expect(() => board({ NOTIFIER_BOARD_USER: 'ops' })).to.throw(
+      ConfigError,
+      /NOTIFIER_BOARD_PASSWORD: is required when NOTIFIER_BOARD_USER is set/,
+    );
+    expect(() => board({ NOTIFIER_BOARD_PASSWORD: 'a-password-of-some-length' })).to.throw(
+      ConfigError,
+      /NOTIFIER_BOARD_USER: is required when NOTIFIER_BOARD_PASSWORD is set/,
+    );
+    expect(() => board({ NOTIFIER_BOARD_USER: 'o:ps', NOTIFIER_BOARD_PASSWORD: 'a-password-of-some-length' })).to.throw(
+      ConfigError,
+      /NOTIFIER_BOARD_USER/,
+    );
+    let error: unknown;
+    try {
+      board({ NOTIFIER_BOARD_TOKEN: 'short-token', NOTIFIER_BOARD_ALLOWED_HOSTS: 'https://board.example/' });
+    } catch (caught) {
+      error = caught;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).to.match(/NOTIFIER_BOARD_TOKEN: must be at least 16 characters \(set \(hidden\)\)/);
+    expect(problems).to.match(/NOTIFIER_BOARD_ALLOWED_HOSTS: must be host names/);
+    expect(problems).not.to.include('short-token');
+  });
+
   it('names an edge node after host and port unless NODE_ID says otherwise, and validates it', () => {
     expect(loadConfig(wsEdgeEnv, { PORT: '9001' }).nodeId).to.match(/-9001$/);
     expect(loadConfig(wsEdgeEnv, { NODE_ID: 'edge-a' }).nodeId).to.equal('edge-a');

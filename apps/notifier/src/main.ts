@@ -1,6 +1,3 @@
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import { BrokerConnection, EVENTS, EventWorker, EXCHANGES, notifierQueue, QUEUES } from '@chat/broker';
 import { loadConfig, notifierEnv } from '@chat/config';
 import { createLogger } from '@chat/logger';
@@ -21,6 +18,7 @@ import { notificationProcessor } from './notification-processor.js';
 import { NotificationScheduler, type NotifyJobData } from './notification-scheduler.js';
 import { notifierMetrics } from './notifier-metrics.js';
 import { PendingMessages } from './pending-messages.js';
+import { QUEUE_BOARD_PATH, queueBoardRouter } from './queue-board.js';
 import { LogTransport } from './transports/log-transport.js';
 import { WebhookTransport } from './transports/webhook-transport.js';
 
@@ -40,7 +38,13 @@ runApp('notifier', async () => {
   const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: null });
   await connectTo('Redis', config.redis.url, () => redis.connect());
   const bullPrefix = `${config.redis.prefix}:bull`;
-  const queue = new Queue<NotifyJobData>(NOTIFICATION_QUEUE, { connection: redis, prefix: bullPrefix });
+  const queue = new Queue<NotifyJobData>(NOTIFICATION_QUEUE, {
+    connection: redis,
+    prefix: bullPrefix,
+    // A failed attempt keeps its reason, not its stack: a trace names server paths, and the queue
+    // board shows what is stored.
+    defaultJobOptions: { stackTraceLimit: 0 },
+  });
   const registry = createMetricsRegistry('notifier', String(config.http.port));
   const metrics = notifierMetrics(registry, queue);
   const presence = new PresenceStore(redis, config.redis.prefix);
@@ -111,9 +115,6 @@ runApp('notifier', async () => {
   });
   await broker.register(deliveries.consumer);
 
-  const board = new ExpressAdapter();
-  board.setBasePath('/queues');
-  createBullBoard({ queues: [new BullMQAdapter(queue)], serverAdapter: board });
   const metricsServer = await startMetricsServer(registry, config.metrics);
   const server = await startOpsServer({
     listen: config.http,
@@ -123,11 +124,19 @@ runApp('notifier', async () => {
       { name: 'redis', check: async () => void (await redis.ping()) },
       { name: 'rabbitmq', check: () => broker.assertConnected() },
     ],
-    mount: (app) => app.use('/queues', board.getRouter()),
+    mount: (app) => {
+      // No credentials configured: no board, and /queues is a 404 like any unknown path.
+      if (config.board) app.use(QUEUE_BOARD_PATH, queueBoardRouter([queue], config.board));
+    },
   });
   logger.info(
-    { transport: transport.name, collapseMs: config.collapseMs, attempts: config.attempts },
-    'notifier running; queue board at /queues',
+    {
+      transport: transport.name,
+      collapseMs: config.collapseMs,
+      attempts: config.attempts,
+      queueBoard: config.board ? QUEUE_BOARD_PATH : 'off (no NOTIFIER_BOARD_TOKEN or NOTIFIER_BOARD_USER)',
+    },
+    'notifier running',
   );
 
   return {

@@ -12,6 +12,9 @@ export const flag = (fallback: boolean) => z.stringbool().default(fallback);
 
 export const text = (fallback: string) => z.string().min(1).default(fallback);
 
+/** A key, token or password given by the operator; long enough not to be guessed. */
+export const optionalSecret = () => z.string().min(16, 'must be at least 16 characters').optional();
+
 export const url = (fallback: string, protocols: string[]) =>
   z
     .string()

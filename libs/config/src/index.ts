@@ -1,6 +1,6 @@
 export { type AuthConfig, authEnv } from './apps/auth.js';
 export { type DlqReplayConfig, dlqReplayEnv } from './apps/dlq-replay.js';
-export { type NotifierConfig, notifierEnv } from './apps/notifier.js';
+export { type NotifierConfig, notifierEnv, type QueueBoardConfig } from './apps/notifier.js';
 export { type PersisterConfig, persisterEnv } from './apps/persister.js';
 export { type PresenceConfig, presenceEnv } from './apps/presence.js';
 export { type ServicesConfig, servicesEnv } from './apps/services.js';

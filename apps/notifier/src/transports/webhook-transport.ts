@@ -1,14 +1,6 @@
-import { createHmac } from 'node:crypto';
 import type { Notification } from '../notification.js';
 import type { NotificationTransport } from './transport.js';
-
-export const SIGNATURE_HEADER = 'x-chat-signature';
-export const NOTIFICATION_ID_HEADER = 'x-chat-notification-id';
-
-/** `sha256=<hex HMAC-SHA256 of the raw body>`: what a receiver recomputes to trust the request. */
-export function signatureOf(rawBody: string, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
-}
+import { NOTIFICATION_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, webhookSignature } from './webhook-signature.js';
 
 /** An HTTP error or timeout: the job fails this attempt and BullMQ retries it with backoff. */
 export class WebhookError extends Error {
@@ -19,9 +11,11 @@ export class WebhookError extends Error {
 }
 
 /**
- * POSTs each notification as JSON, signed with HMAC-SHA256 of the raw body. Any answer but 2xx,
- * a network error or a timeout fails the attempt. The notification id header lets a receiver
- * drop the rare repeat (a notifier killed between the 2xx and recording it).
+ * POSTs each notification as JSON, signed with HMAC-SHA256 over the time of the attempt, the
+ * notification id and the raw body (`webhookSignature`). Any answer but 2xx, a network error or a
+ * timeout fails the attempt. Every attempt is signed afresh, so a retry that comes minutes later
+ * still passes the receiver's freshness check; the id stays, and lets a receiver drop the rare
+ * repeat (a notifier killed between the 2xx and recording it).
  */
 export class WebhookTransport implements NotificationTransport {
   readonly name = 'webhook';
@@ -37,14 +31,16 @@ export class WebhookTransport implements NotificationTransport {
 
   async send(notification: Notification, notificationId: string): Promise<void> {
     const body = JSON.stringify(notification);
+    const timestamp = Math.floor(Date.now() / 1000);
     let response: Response;
     try {
       response = await fetch(this.#url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [SIGNATURE_HEADER]: signatureOf(body, this.#secret),
+          [TIMESTAMP_HEADER]: String(timestamp),
           [NOTIFICATION_ID_HEADER]: notificationId,
+          [SIGNATURE_HEADER]: webhookSignature({ timestamp, id: notificationId, body, secret: this.#secret }),
         },
         body,
         redirect: 'manual',
