@@ -39,14 +39,45 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts an app on 127.0.0.1 with `env` and waits until its `/healthz` answers. */
+export interface StartAppOptions {
+  name?: string;
+  port?: number;
+  readyTimeoutMs?: number;
+  echo?: boolean;
+}
+
+/** Attempts at starting an app on ports of our choosing, each lost to a port taken meanwhile. */
+const PORT_RACE_ATTEMPTS = 3;
+
+/**
+ * Starts an app on 127.0.0.1 with `env` and waits until its `/healthz` answers. A port found
+ * free can be taken before the app binds it (by any process's outgoing connection, from the same
+ * ephemeral range): when the app then exits with EADDRINUSE on ports chosen here, it is started
+ * again on new ones.
+ */
 export async function startAppProcess(
   app: AppName,
   env: NodeJS.ProcessEnv,
-  options: { name?: string; port?: number; readyTimeoutMs?: number; echo?: boolean } = {},
+  options: StartAppOptions = {},
 ): Promise<AppProcess> {
+  const chosenHere = options.port === undefined || env.METRICS_PORT === undefined;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(app, env, options);
+    } catch (error) {
+      const lostRace = error instanceof PortTakenError && chosenHere && attempt < PORT_RACE_ATTEMPTS;
+      if (!lostRace) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startOnce(app: AppName, env: NodeJS.ProcessEnv, options: StartAppOptions): Promise<AppProcess> {
   const port = options.port ?? (await freePort());
-  const metricsPort = env.METRICS_PORT ? Number(env.METRICS_PORT) : options.port ? port + 1000 : await freePort();
+  let metricsPort = env.METRICS_PORT ? Number(env.METRICS_PORT) : options.port ? port + 1000 : await freePort();
+  // Two free ports asked for in a row can be the same one.
+  while (metricsPort === port && !env.METRICS_PORT) metricsPort = await freePort();
   const name = options.name ?? app;
   const child = spawn(process.execPath, [join(REPO_ROOT, 'apps', app, 'dist', 'main.js')], {
     cwd: REPO_ROOT,
@@ -92,7 +123,10 @@ export async function startAppProcess(
   };
   const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);
   while (Date.now() < deadline) {
-    if (exitCode !== undefined) throw new Error(`${name} exited with ${exitCode} before it was healthy:\n${output}`);
+    if (exitCode !== undefined) {
+      const message = `${name} exited with ${exitCode} before it was healthy:\n${output}`;
+      throw output.includes('EADDRINUSE') ? new PortTakenError(message) : new Error(message);
+    }
     try {
       if ((await fetch(`${handle.url}/healthz`)).ok) return handle;
     } catch {
