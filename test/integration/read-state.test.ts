@@ -183,4 +183,37 @@ describe('read state and resume', function () {
       c.close();
     });
   });
+
+  describe('log.get', () => {
+    it('returns the entries after afterSeq exactly as they were pushed, members only', async () => {
+      const a = await ChatClient.connect(edgeA(), alice.accessToken);
+      const b = await ChatClient.connect(edgeB(), bob.accessToken);
+      const { conversation } = await a.request('conversation.create_group', { title: 'log', members: [bob.id] });
+      const conversationId = conversation.id as string;
+      for (let i = 1; i <= 7; i += 1) await a.request('message.send', { conversationId, body: `entry ${i}` });
+      const pushes = await b.waitForCount(
+        (f) => f.type === 'message.new' && f.message.conversationId === conversationId,
+        7,
+      );
+      const { entries } = await b.request('log.get', { conversationId, afterSeq: 0 });
+      expect(entries).to.deep.equal(pushes.map(({ type, message }) => ({ type, message })));
+      const window = await b.request('log.get', { conversationId, afterSeq: 2, limit: 3 });
+      expect(window.entries.map((e: { message: { seq: number } }) => e.message.seq)).to.deep.equal([3, 4, 5]);
+      expect((await b.request('log.get', { conversationId, afterSeq: 7 })).entries).to.deep.equal([]);
+
+      const carol = await registerUser(system.auth.url, 'carol-log');
+      const c = await ChatClient.connect(edgeA(), carol.accessToken);
+      const refused = (await c.request('log.get', { conversationId, afterSeq: 0 }).catch((e) => e)) as FrameError;
+      expect(refused.code).to.equal('forbidden');
+      for (const [fields, message] of [
+        [{ conversationId, afterSeq: 0, limit: 501 }, /limit: must be at most 500/],
+        [{ conversationId }, /afterSeq: is required/],
+      ] as const) {
+        const bad = (await b.request('log.get', fields).catch((e) => e)) as FrameError;
+        expect(bad.code).to.equal('bad_request');
+        expect(bad.frame.message).to.match(message);
+      }
+      for (const client of [a, b, c]) client.close();
+    });
+  });
 });

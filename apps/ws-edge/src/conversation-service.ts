@@ -3,6 +3,9 @@ import {
   type ChatMessage,
   type Conversation,
   type HistoryQuery,
+  LOG_DEFAULT_LIMIT,
+  type LogEntry,
+  type LogQuery,
   type SessionConversation,
 } from '@chat/contracts';
 import type { ConversationDocument, ConversationRepository, MessageRepository, UserRepository } from '@chat/storage';
@@ -166,6 +169,20 @@ export class ConversationService {
     await this.requireMember(userId, query.conversationId);
     const documents = await this.#deps.messages.page(query);
     return documents.map(toChatMessage);
+  }
+
+  /**
+   * The log after `afterSeq`, ascending, for a member. Its only entries so far are new
+   * messages, so the log is the messages collection read by seq.
+   */
+  async log(userId: string, query: LogQuery): Promise<LogEntry[]> {
+    await this.requireMember(userId, query.conversationId);
+    const documents = await this.#deps.messages.page({
+      conversationId: query.conversationId,
+      afterSeq: query.afterSeq,
+      limit: query.limit ?? LOG_DEFAULT_LIMIT,
+    });
+    return documents.map((document) => ({ type: 'message.new', message: toChatMessage(document) }));
   }
 
   async #afterMembershipChange(conversationId: string): Promise<Conversation> {

@@ -37,6 +37,7 @@ import { conversationList } from './handlers/conversation-list.js';
 import { conversationOpenDirect } from './handlers/conversation-open-direct.js';
 import { conversationReceipts } from './handlers/conversation-receipts.js';
 import { historyGet } from './handlers/history-get.js';
+import { logGet } from './handlers/log-get.js';
 import { messageDelivered } from './handlers/message-delivered.js';
 import { messageRead } from './handlers/message-read.js';
 import { messageSend } from './handlers/message-send.js';
@@ -109,6 +110,7 @@ runApp('ws-edge', async () => {
     [
       messageSend,
       historyGet,
+      logGet,
       conversationOpenDirect,
       conversationCreateGroup,
       conversationAddMember,

@@ -7,6 +7,8 @@ export const MAX_GROUP_TITLE_CHARS = 100;
 export const MAX_GROUP_MEMBERS = 1_000;
 export const HISTORY_DEFAULT_LIMIT = 50;
 export const HISTORY_MAX_LIMIT = 100;
+export const LOG_DEFAULT_LIMIT = 200;
+export const LOG_MAX_LIMIT = 500;
 
 export type ConversationKind = 'direct' | 'group';
 
@@ -73,3 +75,11 @@ export const historyQuery = z.object({
 });
 
 export type HistoryQuery = z.output<typeof historyQuery>;
+
+/** `log.get`: the entries after `afterSeq`, ascending; how a client resumes. */
+export const logQuery = z.object({
+  conversationId: id,
+  afterSeq: seq,
+  limit: z.number().int().min(1).max(LOG_MAX_LIMIT).optional(),
+});
+export type LogQuery = z.output<typeof logQuery>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clientMsgId, directTarget, groupSpec, historyQuery, messageBody, seq } from './chat.js';
+import { clientMsgId, directTarget, groupSpec, historyQuery, logQuery, messageBody, seq } from './chat.js';
 import { id } from './primitives.js';
 
 /**
@@ -17,6 +17,7 @@ export const CLIENT_FRAME_SCHEMAS = {
     replyTo: id.optional(),
   }),
   'history.get': historyQuery,
+  'log.get': logQuery,
   'conversation.open_direct': directTarget,
   'conversation.create_group': groupSpec,
   'conversation.add_member': z.object({ conversationId: id, userId: id }),

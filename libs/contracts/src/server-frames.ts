@@ -33,6 +33,12 @@ export interface MessageNewFrame {
   message: ChatMessage;
 }
 
+/**
+ * One entry of a conversation's log, as `log.get` returns it: the push that announced it, so a
+ * client applies a replayed entry with the code that handles the push.
+ */
+export type LogEntry = MessageNewFrame;
+
 export interface PresenceChangedFrame {
   type: 'presence.changed';
   userId: string;
