@@ -3,7 +3,6 @@ import type { ChatMessage, MessageCreatedEvent } from '@chat/contracts';
 import type { MessageDocument, MessageRepository } from '@chat/storage';
 import { expect } from 'chai';
 import { BatchWriter } from '../../apps/persister/src/batch-writer.js';
-import type { LastSeqFlusher } from '../../apps/persister/src/last-seq-flusher.js';
 import type { PersisterMetrics } from '../../apps/persister/src/persister-metrics.js';
 import { SeqAllocator } from '../../apps/persister/src/seq-allocator.js';
 import { DeliveryRouter, type DeliveryRouterDependencies } from '../../apps/ws-edge/src/deliveries.js';
@@ -111,7 +110,7 @@ describe('delivery bugs', () => {
         messages,
         seqs: new SeqAllocator(async () => 0),
         publisher: {} as EventPublisher,
-        lastSeqs: { raise: async () => undefined } as unknown as LastSeqFlusher,
+        lastSeqs: { raise: async () => undefined },
         metrics: { phase: { startTimer: () => () => undefined } } as unknown as PersisterMetrics,
       });
       const written = await writer.write(events);

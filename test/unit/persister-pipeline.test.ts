@@ -1,18 +1,17 @@
 import type { EventPublisher } from '@chat/broker';
 import type { MessageCreatedEvent, MessagePersistedEvent } from '@chat/contracts';
 import { createLogger } from '@chat/logger';
-import type { ConversationRepository, MessageDocument, MessageRepository, OrderedInsertResult } from '@chat/storage';
+import type { MessageDocument, MessageRepository, OrderedInsertResult } from '@chat/storage';
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
 import { BatchWriter, type WrittenBatch } from '../../apps/persister/src/batch-writer.js';
 import { InboundBatcher, NotPersistedError } from '../../apps/persister/src/inbound-batcher.js';
-import { LastSeqFlusher } from '../../apps/persister/src/last-seq-flusher.js';
 import { persisterMetrics } from '../../apps/persister/src/persister-metrics.js';
 import { SeqAllocator } from '../../apps/persister/src/seq-allocator.js';
 
 /**
  * The persister's pipeline logic, driven directly: the batch writer's duplicate and seq-conflict
- * loop, the batcher's pipelining and settle order, and the lastSeq group commit. The storage is
+ * loop, and the batcher's pipelining and settle order. The storage is
  * an in-memory stand-in with the two unique indexes and the ordered-insert contract of
  * `MessageRepository.insertOrdered` (what it writes is a prefix); the real repository's contract
  * is proven against the real server in test/integration/message-storage.test.ts.
@@ -108,16 +107,16 @@ function writerOver(messages: MemoryMessages, loadLastSeq: (conversationId: stri
     },
   } as unknown as EventPublisher;
   const raised: Array<Map<string, number>> = [];
-  const conversations = {
-    raiseLastSeqs: async (values: ReadonlyMap<string, number>) => {
+  const heads = {
+    raise: async (values: ReadonlyMap<string, number>) => {
       raised.push(new Map(values));
     },
-  } as unknown as ConversationRepository;
+  };
   const writer = new BatchWriter({
     messages: messages as unknown as MessageRepository,
     seqs: new SeqAllocator(loadLastSeq),
     publisher,
-    lastSeqs: new LastSeqFlusher(conversations),
+    lastSeqs: heads,
     metrics: persisterMetrics(new Registry()),
   });
   return { writer, announced, raised };
@@ -187,53 +186,6 @@ describe('persister pipeline', () => {
       const after = await writer.write([created(A, 2), created(A, 3)]);
       expect(after.failed.size).to.equal(0);
       expect(messages.seqsOf(A)).to.deep.equal([1, 2, 3]);
-    });
-  });
-
-  describe('lastSeq group commit', () => {
-    it('writes the highest seq of each conversation raised while a flush ran, in one flush', async () => {
-      const flushes: Array<{ values: Map<string, number>; done: Deferred }> = [];
-      const conversations = {
-        raiseLastSeqs: (values: ReadonlyMap<string, number>) => {
-          const done = deferred();
-          flushes.push({ values: new Map(values), done });
-          return done.promise;
-        },
-      } as unknown as ConversationRepository;
-      const flusher = new LastSeqFlusher(conversations);
-      const settled: string[] = [];
-      const first = flusher.raise(new Map([[A, 3]])).then(() => settled.push('first'));
-      const second = flusher.raise(new Map([[A, 5]])).then(() => settled.push('second'));
-      const third = flusher
-        .raise(
-          new Map([
-            [A, 4],
-            [B, 2],
-          ]),
-        )
-        .then(
-          () => settled.push('third'),
-          () => settled.push('third failed'),
-        );
-      await tick();
-      // One flush runs; the two raised meanwhile wait for the next, merged to the highest values.
-      expect(flushes.map((f) => Object.fromEntries(f.values))).to.deep.equal([{ [A]: 3 }]);
-      flushes[0]?.done.resolve();
-      await first;
-      await tick();
-      expect(settled).to.deep.equal(['first']);
-      expect(flushes.map((f) => Object.fromEntries(f.values))).to.deep.equal([{ [A]: 3 }, { [A]: 5, [B]: 2 }]);
-      // A failed flush rejects exactly the batches it covered.
-      flushes[1]?.done.reject(new Error('database down'));
-      await Promise.allSettled([second, third]);
-      expect(settled).to.deep.equal(['first', 'third failed']);
-      expect(
-        await second.then(
-          () => 'resolved',
-          (error: Error) => error.message,
-        ),
-      ).to.equal('database down');
-      await flusher.idle();
     });
   });
 

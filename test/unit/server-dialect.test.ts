@@ -57,13 +57,13 @@ function recordingCollection(rows: Document[] = [], options: { failInsertAt?: nu
       }
       return { insertedCount: documents.length };
     },
-    bulkWrite: async (...args: unknown[]) => {
-      calls.push({ method: 'bulkWrite', args, cursor: [] });
+    updateOne: async (...args: unknown[]) => {
+      calls.push({ method: 'updateOne', args, cursor: [] });
       updatesInFlight += 1;
       maxUpdatesInFlight = Math.max(maxUpdatesInFlight, updatesInFlight);
       await new Promise((resolve) => setImmediate(resolve));
       updatesInFlight -= 1;
-      return {};
+      return { modifiedCount: 1 };
     },
   };
   return {
@@ -144,20 +144,16 @@ describe('server dialect', () => {
       expect(failing.calls).to.have.length(1);
     });
 
-    it('raises 20 lastSeqs in one bulk write, with no update gate', async () => {
-      const conversations = recordingCollection();
+    it("moves 20 members' cursors at once, each one $max update, with no update gate", async () => {
+      const memberships = recordingCollection();
       const repository = new ConversationRepository(
-        conversations.collection(),
         recordingCollection().collection(),
+        memberships.collection(),
         dialect,
       );
-      await Promise.all(
-        Array.from({ length: 4 }, (_, n) =>
-          repository.raiseLastSeqs(new Map(Array.from({ length: 20 }, (_, i) => [`c${n}-${i}`, i + 1]))),
-        ),
-      );
-      expect(conversations.calls.map((call) => (call.args[0] as unknown[]).length)).to.deep.equal([20, 20, 20, 20]);
-      expect(conversations.maxUpdatesInFlight()).to.equal(4);
+      await Promise.all(Array.from({ length: 20 }, (_, i) => repository.advanceCursors('c', `u${i}`, 'read', 5)));
+      expect(memberships.calls[0]?.args).to.deep.equal([{ _id: 'c:u0' }, { $max: { readSeq: 5, deliveredSeq: 5 } }]);
+      expect(memberships.maxUpdatesInFlight()).to.equal(20);
     });
   });
 
@@ -181,21 +177,15 @@ describe('server dialect', () => {
       );
       expect(messages.calls.map((call) => (call.args[0] as unknown[]).length)).to.deep.equal([100, 100, 50]);
 
-      const conversations = recordingCollection();
+      const memberships = recordingCollection();
       const repository = new ConversationRepository(
-        conversations.collection(),
         recordingCollection().collection(),
+        memberships.collection(),
         dialect,
       );
-      await Promise.all(
-        Array.from({ length: 4 }, (_, n) =>
-          repository.raiseLastSeqs(new Map(Array.from({ length: 20 }, (_, i) => [`c${n}-${i}`, i + 1]))),
-        ),
-      );
-      expect(conversations.calls.map((call) => (call.args[0] as unknown[]).length)).to.deep.equal(
-        Array.from({ length: 4 }, () => [8, 8, 4]).flat(),
-      );
-      expect(conversations.maxUpdatesInFlight()).to.equal(FERRETDB_MAX_CONCURRENT_UPDATES);
+      await Promise.all(Array.from({ length: 20 }, (_, i) => repository.advanceCursors('c', `u${i}`, 'delivered', 5)));
+      expect(memberships.calls).to.have.length(20);
+      expect(memberships.maxUpdatesInFlight()).to.equal(FERRETDB_MAX_CONCURRENT_UPDATES);
     });
   });
 });

@@ -1,7 +1,12 @@
 import { EVENTS, type EventPublisher } from '@chat/broker';
 import type { MessageCreatedEvent, MessagePersistedEvent } from '@chat/contracts';
 import { type MessageDocument, type MessageRepository, toChatMessage } from '@chat/storage';
-import type { LastSeqFlusher } from './last-seq-flusher.js';
+
+/** Where a batch's new log heads go before it is announced (Redis, `LogHeads`). */
+export interface LogHeadWriter {
+  raise(heads: ReadonlyMap<string, number>): Promise<void>;
+}
+
 import type { PersisterMetrics } from './persister-metrics.js';
 import type { SeqAllocator } from './seq-allocator.js';
 
@@ -12,7 +17,7 @@ export interface WrittenBatch {
   failed: Map<string, string>;
   /** Newly inserted (excludes duplicates of earlier writes). */
   inserted: number;
-  /** Resolves when the lastSeq of every conversation of the batch is written (group commit). */
+  /** Resolves when the log head of every conversation of the batch is raised. */
   lastSeqWritten: Promise<void>;
   events: ReadonlyMap<string, MessageCreatedEvent>;
 }
@@ -21,7 +26,7 @@ export interface BatchWriterDependencies {
   messages: MessageRepository;
   seqs: SeqAllocator;
   publisher: EventPublisher;
-  lastSeqs: LastSeqFlusher;
+  lastSeqs: LogHeadWriter;
   metrics: PersisterMetrics;
 }
 
@@ -30,8 +35,9 @@ const MAX_SEQ_CONFLICTS = 3;
 
 /**
  * Writes a batch in two steps. `write`: each message gets its conversation's next seq in arrival
- * order, the batch is inserted in one ordered insertMany, and its lastSeqs are handed to the
- * group commit. `announce`: once those lastSeqs are written, every message of the batch goes out
+ * order, the batch is inserted in one ordered insertMany, and its new log heads are raised in
+ * Redis with one command (no write per conversation in the database). `announce`: once those
+ * heads are raised, every message of the batch goes out
  * on chat.deliveries, to the members the edge sent along. Writes run one batch at a time;
  * announces may trail them, in the same order.
  *
@@ -127,7 +133,7 @@ export class BatchWriter {
   }
 
   /**
-   * lastSeq first, then the fanout: a client told of seq N finds lastSeq ≥ N on reconnect.
+   * Log heads first, then the fanout: a client told of seq N finds lastSeq ≥ N on reconnect.
    * Throws when either fails; then the whole batch is to be retried (it is stored already).
    */
   async announce(batch: WrittenBatch): Promise<void> {

@@ -25,11 +25,10 @@ import {
   startMetricsServer,
   startOpsServer,
 } from '@chat/runtime';
-import { ConversationRepository, connectMongo, MessageRepository } from '@chat/storage';
+import { connectMongo, LogHeads, MessageRepository } from '@chat/storage';
 import { Redis } from 'ioredis';
 import { BatchWriter } from './batch-writer.js';
 import { InboundBatcher } from './inbound-batcher.js';
-import { LastSeqFlusher } from './last-seq-flusher.js';
 import { persisterMetrics } from './persister-metrics.js';
 import { SeqAllocator } from './seq-allocator.js';
 import { PersisterRoster, ShardBalancer } from './shard-balancer.js';
@@ -73,12 +72,7 @@ runApp('persister', async () => {
 
   const messages = new MessageRepository(mongo.collections.messages, mongo.dialect);
   const seqs = new SeqAllocator((conversationId) => messages.lastSeqOf(conversationId));
-  const conversations = new ConversationRepository(
-    mongo.collections.conversations,
-    mongo.collections.memberships,
-    mongo.dialect,
-  );
-  const lastSeqs = new LastSeqFlusher(conversations);
+  const lastSeqs = new LogHeads(redis, config.redis.prefix, messages);
   const writer = new BatchWriter({ messages, seqs, publisher, lastSeqs, metrics });
   const batcher = new InboundBatcher(writer, logger, {
     batchMax: config.batchMax,
@@ -142,7 +136,6 @@ runApp('persister', async () => {
       // Stop taking messages; those in hand are written, announced and acked first.
       await Promise.all(shards.map((shard) => shard.stop()));
       await batcher.idle();
-      await lastSeqs.idle();
       await broker.close();
       await closeServer(server);
       await closeServer(metricsServer);

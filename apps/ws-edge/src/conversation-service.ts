@@ -8,7 +8,13 @@ import {
   type LogQuery,
   type SessionConversation,
 } from '@chat/contracts';
-import type { ConversationDocument, ConversationRepository, MessageRepository, UserRepository } from '@chat/storage';
+import type {
+  ConversationDocument,
+  ConversationRepository,
+  LogHeads,
+  MessageRepository,
+  UserRepository,
+} from '@chat/storage';
 import { directKeyOf, toChatMessage } from '@chat/storage';
 import { v7 as uuidv7 } from 'uuid';
 import { UNREAD_COUNT_CAP } from './limits.js';
@@ -17,6 +23,8 @@ import type { CachedConversation, MembershipCache } from './membership-cache.js'
 export interface ConversationServiceDependencies {
   conversations: ConversationRepository;
   messages: MessageRepository;
+  /** Each conversation's lastSeq: the head of its log. */
+  heads: LogHeads;
   users: UserRepository;
   cache: MembershipCache;
   /** Tells every edge node (this one included) that a conversation's members changed. */
@@ -85,7 +93,7 @@ export class ConversationService {
       await this.#deps.conversations.addMembers(conversation._id, missing, conversation.createdAt);
       await this.#deps.announceMembership(conversation._id, pair);
     }
-    return toConversation(conversation, pair);
+    return toConversation(conversation, pair, await this.#deps.heads.headOf(conversation._id));
   }
 
   async createGroup(userId: string, spec: { title: string; members: string[] }): Promise<Conversation> {
@@ -110,7 +118,7 @@ export class ConversationService {
     await this.#deps.conversations.insert(conversation);
     await this.#deps.conversations.addMembers(conversation._id, memberIds, now);
     await this.#deps.announceMembership(conversation._id, memberIds);
-    return toConversation(conversation, memberIds);
+    return toConversation(conversation, memberIds, 0);
   }
 
   async addMember(userId: string, conversationId: string, newMemberId: string): Promise<Conversation> {
@@ -147,19 +155,21 @@ export class ConversationService {
   async snapshot(userId: string, withUnread = true): Promise<SessionConversation[]> {
     const memberships = await this.#deps.conversations.membershipsOf(userId);
     const ids = memberships.map((membership) => membership.conversationId);
-    const [documents, members] = await Promise.all([
+    const [documents, members, heads] = await Promise.all([
       this.#deps.conversations.findManyByIds(ids),
       this.#deps.conversations.membersOf(ids),
+      this.#deps.heads.of(ids),
     ]);
     const readSeqs = new Map(memberships.map((membership) => [membership.conversationId, membership.readSeq]));
     const rows = await Promise.all(
       documents.map(async (document) => {
         const readSeq = readSeqs.get(document._id) ?? 0;
+        const lastSeq = heads.get(document._id) ?? 0;
         const unread =
-          withUnread && document.lastSeq > readSeq
+          withUnread && lastSeq > readSeq
             ? await this.#deps.messages.countUnread(document._id, userId, readSeq, UNREAD_COUNT_CAP)
             : 0;
-        return { ...toConversation(document, members.get(document._id) ?? []), unread };
+        return { ...toConversation(document, members.get(document._id) ?? [], lastSeq), unread };
       }),
     );
     return rows.sort((a, b) => b.lastSeq - a.lastSeq || a.id.localeCompare(b.id));
@@ -186,19 +196,21 @@ export class ConversationService {
   }
 
   async #afterMembershipChange(conversationId: string): Promise<Conversation> {
-    const [document, members] = await Promise.all([
+    const [document, members, lastSeq] = await Promise.all([
       this.#deps.conversations.findById(conversationId),
       this.#deps.conversations.membersOf([conversationId]),
+      this.#deps.heads.headOf(conversationId),
     ]);
     if (!document) throw new ChatError('not_found', 'no such conversation');
     const memberIds = members.get(conversationId) ?? [];
     this.#deps.cache.invalidate(conversationId);
     await this.#deps.announceMembership(conversationId, memberIds);
-    return toConversation(document, memberIds);
+    return toConversation(document, memberIds, lastSeq);
   }
 }
 
-export function toConversation(document: ConversationDocument, members: string[]): Conversation {
+/** A conversation as clients see it; `lastSeq` is its log's head (`LogHeads`), not a stored field. */
+export function toConversation(document: ConversationDocument, members: string[], lastSeq: number): Conversation {
   return {
     id: document._id,
     kind: document.kind,
@@ -206,7 +218,7 @@ export function toConversation(document: ConversationDocument, members: string[]
     // A group's creator owns it (renames, removes members, deletes others' messages).
     ...(document.kind === 'group' ? { ownerId: document.createdBy } : {}),
     members,
-    lastSeq: document.lastSeq,
+    lastSeq,
     createdAt: document.createdAt.toISOString(),
   };
 }

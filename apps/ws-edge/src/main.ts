@@ -16,7 +16,14 @@ import {
   runApp,
   startMetricsServer,
 } from '@chat/runtime';
-import { ConversationRepository, connectMongo, LiveAccounts, MessageRepository, UserRepository } from '@chat/storage';
+import {
+  ConversationRepository,
+  connectMongo,
+  LiveAccounts,
+  LogHeads,
+  MessageRepository,
+  UserRepository,
+} from '@chat/storage';
 import { AccessTokenVerifier } from '@chat/tokens';
 import express from 'express';
 import helmet from 'helmet';
@@ -88,9 +95,12 @@ runApp('ws-edge', async () => {
     mongo.dialect,
   );
   const cache = new MembershipCache(conversationRepository);
+  const messages = new MessageRepository(mongo.collections.messages, mongo.dialect);
+  const heads = new LogHeads(redis, config.redis.prefix, messages);
   const conversations = new ConversationService({
     conversations: conversationRepository,
-    messages: new MessageRepository(mongo.collections.messages, mongo.dialect),
+    messages,
+    heads,
     users,
     cache,
     groupMaxMembers: config.limits.groupMaxMembers,
@@ -103,7 +113,7 @@ runApp('ws-edge', async () => {
   const metrics = edgeMetrics(registry, sessions);
   const intake = new MessageIntake(publisher, conversations, metrics);
   const receiptAnnouncer = new ReceiptAnnouncer(publisher, logger);
-  const reads = new ReadReceipts(conversations, conversationRepository, publisher, receiptAnnouncer);
+  const reads = new ReadReceipts(conversations, conversationRepository, publisher, receiptAnnouncer, heads);
   const typingRelay = new TypingRelay(conversations, publisher);
   const contacts = new ContactIndex();
   const router = new FrameRouter(

@@ -1,6 +1,6 @@
 import { EVENTS, type EventPublisher } from '@chat/broker';
 import type { MessageReadEvent, Receipt } from '@chat/contracts';
-import { type ConversationRepository, receiptOf } from '@chat/storage';
+import { type ConversationRepository, type LogHeads, receiptOf } from '@chat/storage';
 import type { ConversationService } from './conversation-service.js';
 import type { ReceiptAnnouncer } from './receipt-announcer.js';
 
@@ -17,6 +17,7 @@ export class ReadReceipts {
   readonly #repository: ConversationRepository;
   readonly #publisher: EventPublisher;
   readonly #announcer: ReceiptAnnouncer;
+  readonly #heads: LogHeads;
   readonly #inFlight = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -24,7 +25,9 @@ export class ReadReceipts {
     repository: ConversationRepository,
     publisher: EventPublisher,
     announcer: ReceiptAnnouncer,
+    heads: LogHeads,
   ) {
+    this.#heads = heads;
     this.#conversations = conversations;
     this.#repository = repository;
     this.#publisher = publisher;
@@ -72,8 +75,7 @@ export class ReadReceipts {
     const run = previous
       .catch(() => undefined)
       .then(async () => {
-        const document = await this.#repository.findById(conversationId);
-        const target = Math.min(seq, document?.lastSeq ?? 0);
+        const target = Math.min(seq, await this.#heads.headOf(conversationId));
         const advanced = target > 0 && (await this.#repository.advanceCursors(conversationId, userId, cursor, target));
         const membership = await this.#repository.findMembership(conversationId, userId);
         const receipt = membership ? receiptOf(membership) : { userId, deliveredSeq: 0, readSeq: 0 };

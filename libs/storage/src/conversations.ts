@@ -1,5 +1,5 @@
 import type { ConversationKind, Receipt } from '@chat/contracts';
-import type { AnyBulkWriteOperation, Collection } from 'mongodb';
+import type { Collection } from 'mongodb';
 import type { ConversationDocument, MembershipDocument } from './documents.js';
 import { isDuplicateKeyError } from './duplicate-key.js';
 import type { ServerDialect } from './server-dialect.js';
@@ -130,28 +130,6 @@ export class ConversationRepository {
   async receiptsOf(conversationId: string): Promise<Receipt[]> {
     const rows = await this.#memberships.find({ conversationId }, this.#dialect.readOptions()).toArray();
     return rows.map(receiptOf);
-  }
-
-  /**
-   * Raises `lastSeq` of each conversation to the given value if it is lower. Only the persister
-   * that owns a conversation's shard calls this, so there is one writer per document. One bulk
-   * write on MongoDB; as many as the server dialect's statement bound needs elsewhere.
-   */
-  async raiseLastSeqs(lastSeqs: ReadonlyMap<string, number>): Promise<void> {
-    const operations: AnyBulkWriteOperation<ConversationDocument>[] = [...lastSeqs].map(([id, seq]) => ({
-      updateOne: { filter: { _id: id, lastSeq: { $lt: seq } }, update: { $set: { lastSeq: seq } } },
-    }));
-    if (operations.length === 0) return;
-    // The commands run side by side (as the dialect allows): the server then commits them
-    // together, where one after another each would wait for its own commit.
-    const perCommand = this.#dialect.updateStatementsPerCommand;
-    const chunks: AnyBulkWriteOperation<ConversationDocument>[][] = [];
-    for (let start = 0; start < operations.length; start += perCommand) {
-      chunks.push(operations.slice(start, start + perCommand));
-    }
-    await Promise.all(
-      chunks.map((chunk) => this.#dialect.update(() => this.#conversations.bulkWrite(chunk, { ordered: false }))),
-    );
   }
 }
 

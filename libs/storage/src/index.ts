@@ -4,6 +4,7 @@ export type * from './documents.js';
 export { isDuplicateKeyError } from './duplicate-key.js';
 export { ensureIndexes, INDEXES } from './indexes.js';
 export { LIVE_ACCOUNT_TTL_MS, LiveAccounts } from './live-accounts.js';
+export { LogHeads } from './log-heads.js';
 export { MessageRepository, type OrderedInsertResult, toChatMessage } from './messages.js';
 export { connectMongo, type MongoConnectionOptions, type MongoHandle } from './mongo.js';
 export { NotificationRepository } from './notifications.js';

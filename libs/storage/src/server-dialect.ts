@@ -24,8 +24,6 @@ export interface ServerDialect {
   readOptions(limit?: number): FindOptions;
   /** Runs one update command. */
   update<R>(command: () => Promise<R>): Promise<R>;
-  /** Statements per bulk update command; longer lists are sent as several commands. */
-  readonly updateStatementsPerCommand: number;
   /** Documents per ordered insert command; longer lists are sent as several, one after another. */
   readonly orderedInsertChunk: number;
 }
@@ -40,7 +38,6 @@ export const MONGODB_DIALECT: ServerDialect = {
   },
   readOptions: () => ({}),
   update: (command) => command(),
-  updateStatementsPerCommand: Number.POSITIVE_INFINITY,
   orderedInsertChunk: Number.POSITIVE_INFINITY,
 };
 
@@ -76,8 +73,6 @@ export function ferretDbDialect(): ServerDialect {
      * default pool of 4). The pool is sized above the sum (scripts/src/services/ferretdb.ts).
      */
     update: (command) => updates(command),
-    /** FerretDB holds one PostgreSQL connection per statement until the command ends (20 statements took 20). */
-    updateStatementsPerCommand: 8,
     /**
      * FerretDB splits an insert into chunks of 100 itself and, with `ordered: true`, stops only
      * the chunk that failed, then writes the following ones (measured: 200 documents with a
