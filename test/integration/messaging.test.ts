@@ -79,8 +79,9 @@ describe('messages end to end: edge → RabbitMQ → persister → MongoDB → f
     expect(history).to.deep.equal(Array.from({ length: total }, (_, i) => i + 1));
     const stored = await mongo.db(MONGO_DB).collection('messages').countDocuments({ conversationId: conversation.id });
     expect(stored).to.equal(total);
-    const doc = await mongo.db(MONGO_DB).collection('conversations').findOne({ _id: conversation.id });
-    expect(doc?.lastSeq).to.equal(total);
+    const again = await ChatClient.connect(edgeA(), alice.accessToken);
+    expect(again.ready?.conversations.find((c: { id: string }) => c.id === conversation.id)?.lastSeq).to.equal(total);
+    again.close();
     // The pipeline counted what it did.
     const edgeMetrics = (await get(`${system.edges[0]?.metricsUrl}/metrics`)).text;
     expect(metricValue(edgeMetrics, 'chat_edge_messages_published_total')).to.be.at.least(total);
