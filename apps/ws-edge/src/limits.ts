@@ -14,9 +14,9 @@ export const RATE_LIMIT_STRIKE_REFILL_PER_S = 2;
 /** Frames of one connection being worked on at once; past it, `rate_limited`. */
 export const MAX_IN_FLIGHT_FRAMES = 1_000;
 /**
- * Costly frames (groups, member changes, conversation lists, presence queries) of one connection
- * being worked on at once; past it, `rate_limited`. One client cannot queue up thousands of
- * database lookups in front of everyone else's.
+ * Costly frames (groups, member changes, conversation lists, presence queries, receipts, log
+ * reads) of one connection being worked on at once; past it, `rate_limited`. One client cannot
+ * queue up thousands of database lookups in front of everyone else's.
  */
 export const MAX_COSTLY_IN_FLIGHT = 4;
 /** `unread` is counted up to here (a client shows "10000+"). */

@@ -205,7 +205,7 @@ export class Session implements FrameOrigin {
       this.#sendError(
         ref,
         'rate_limited',
-        `at most ${MAX_COSTLY_IN_FLIGHT} group, member, list or presence requests at once; wait for their answers`,
+        `at most ${MAX_COSTLY_IN_FLIGHT} costly requests (groups, members, lists, presence, receipts, log reads) at once; wait for their answers`,
       );
       return;
     }
