@@ -59,8 +59,9 @@ export class LogHeads {
       missing.map((id) => limit(async () => [id, await this.#messages.lastSeqOf(id)] as const)),
     );
     for (const [id, seq] of read) heads.set(id, seq);
-    const found = new Map(read.filter(([, seq]) => seq > 0));
-    await this.raise(found).catch(() => undefined);
+    // Zeros too (a conversation without entries yet): GT lets the writer raise them later, and
+    // its next session.ready costs no database read.
+    await this.raise(new Map(read)).catch(() => undefined);
     return heads;
   }
 
