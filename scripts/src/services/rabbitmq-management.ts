@@ -52,18 +52,17 @@ export async function exposedAddresses(port: number): Promise<string[]> {
 
 /**
  * Keeps the management console (its API can read and delete every queue) on 127.0.0.1 of a
- * broker this machine runs: RabbitMQ's own default is every interface. The binding is set in the
- * running node before the plugin starts (persistent, so enabling the plugin keeps it), a console
- * already listening elsewhere is restarted on loopback, and the node's config file gets
- * `management.tcp.ip` so a broker restart keeps it too.
+ * broker this machine runs: RabbitMQ's own default is every interface. The node's config file
+ * gets `management.tcp.ip`, so a broker restart keeps it. A console already on loopback alone
+ * needs nothing more, and costs no CLI call (about a second each). Otherwise the binding is set
+ * in the running node: before the plugin starts (persistent, so enabling the plugin keeps it),
+ * or, for a console already listening elsewhere, followed by a restart of the console.
  */
 export async function keepManagementOnLoopback(
   node: RabbitNode,
   managementPort: number,
   log: (line: string) => void,
 ): Promise<void> {
-  const tcpConfig = `[{port, ${managementPort}}, {ip, "127.0.0.1"}]`;
-  await evaluate(node, `application:set_env(rabbitmq_management, tcp_config, ${tcpConfig}, [{persistent, true}]).`);
   if (node.configFile && existsSync(node.configFile)) {
     const config = readFileSync(node.configFile, 'utf8');
     if (!/^\s*management\.tcp\.ip\s*=/m.test(config)) {
@@ -74,6 +73,9 @@ export async function keepManagementOnLoopback(
     }
   }
   const exposed = await exposedAddresses(managementPort);
+  if (exposed.length === 0 && (await isPortOpen('127.0.0.1', managementPort))) return;
+  const tcpConfig = `[{port, ${managementPort}}, {ip, "127.0.0.1"}]`;
+  await evaluate(node, `application:set_env(rabbitmq_management, tcp_config, ${tcpConfig}, [{persistent, true}]).`);
   if (exposed.length === 0) return;
   log(`RabbitMQ management listens on ${exposed.join(', ')}: restarting it on 127.0.0.1`);
   await evaluate(node, 'ok = application:stop(rabbitmq_management), ok = application:start(rabbitmq_management).');
