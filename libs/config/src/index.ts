@@ -6,6 +6,7 @@ export { type PresenceConfig, presenceEnv } from './apps/presence.js';
 export { type ServicesConfig, servicesEnv } from './apps/services.js';
 export { type AllowedOrigins, allowedOriginsOf, type WsEdgeConfig, wsEdgeEnv } from './apps/ws-edge.js';
 export { ConfigError, loadConfig } from './load-config.js';
+export { isLoopbackHost } from './loopback.js';
 export {
   type BrokerConfig,
   type MongoConfig,

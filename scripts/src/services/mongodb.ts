@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { isLoopbackHost } from '@chat/config';
 import { findExecutable, MissingServiceError } from './commands.js';
 import { ensureFerretDbBinary, startFerretDb } from './ferretdb.js';
-import { hostPortOf, isLocalHost, isPortOpen, waitForPort } from './net.js';
+import { hostPortOf, isPortOpen, waitForPort } from './net.js';
 import { RUN_DIR } from './paths.js';
 import { type ServiceProcess, spawnService } from './service-process.js';
 
@@ -18,7 +19,7 @@ export async function ensureMongo(
 ): Promise<ServiceProcess | undefined> {
   const { host, port } = hostPortOf(mongoUrl.replace(/^mongodb(\+srv)?:/, 'http:'), 27017);
   if (await isPortOpen(host, port)) return undefined;
-  if (!isLocalHost(host)) {
+  if (!isLoopbackHost(host)) {
     throw new MissingServiceError(`MongoDB is not reachable at ${host}:${port}; start it or set MONGO_URL.`);
   }
   const mongod = findExecutable('mongod');

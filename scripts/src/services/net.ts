@@ -35,7 +35,3 @@ export function hostPortOf(url: string, defaultPort: number): { host: string; po
   const parsed = new URL(url);
   return { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: parsed.port ? Number(parsed.port) : defaultPort };
 }
-
-export function isLocalHost(host: string): boolean {
-  return host === 'localhost' || host === '127.0.0.1' || host === '::1';
-}

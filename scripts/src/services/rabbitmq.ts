@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isLoopbackHost } from '@chat/config';
 import amqp from 'amqplib';
 import { execFileAsync, findExecutable, MissingServiceError } from './commands.js';
-import { hostPortOf, isLocalHost, isPortOpen, waitForPort } from './net.js';
+import { hostPortOf, isPortOpen, waitForPort } from './net.js';
 import { keepManagementOnLoopback, type RabbitNode } from './rabbitmq-management.js';
 import { type ServiceProcess, spawnService } from './service-process.js';
 
@@ -18,11 +19,11 @@ const SYSTEM_CONFIG_FILE = '/etc/rabbitmq/rabbitmq.conf';
 export async function ensureRabbitMq(amqpUrl: string, managementPort: number, log: (line: string) => void) {
   const { host, port } = hostPortOf(amqpUrl, 5672);
   if (!(await isPortOpen(host, port))) {
-    const server = isLocalHost(host) ? findExecutable('rabbitmq-server', SBIN) : undefined;
+    const server = isLoopbackHost(host) ? findExecutable('rabbitmq-server', SBIN) : undefined;
     if (!server) {
       throw new MissingServiceError(
         `RabbitMQ is not reachable at ${host}:${port}` +
-          (isLocalHost(host) ? ' and is not installed (Debian: apt-get install rabbitmq-server).' : '.') +
+          (isLoopbackHost(host) ? ' and is not installed (Debian: apt-get install rabbitmq-server).' : '.') +
           ' Or set AMQP_URL to a running broker.',
       );
     }
@@ -30,9 +31,9 @@ export async function ensureRabbitMq(amqpUrl: string, managementPort: number, lo
     await execFileAsync(server, ['-detached']);
     await waitForPort(host, port, { timeoutMs: 90_000, what: 'RabbitMQ' });
   }
-  if (isLocalHost(host)) await keepLocalManagementPrivate(managementPort, log);
+  if (isLoopbackHost(host)) await keepLocalManagementPrivate(managementPort, log);
   if (await pluginsReady(amqpUrl, host, managementPort)) return;
-  const plugins = isLocalHost(host) ? findExecutable('rabbitmq-plugins', SBIN) : undefined;
+  const plugins = isLoopbackHost(host) ? findExecutable('rabbitmq-plugins', SBIN) : undefined;
   if (!plugins) {
     throw new MissingServiceError(
       `the broker at ${host}:${port} lacks a plugin this system needs; enable them on it: rabbitmq-plugins enable ${REQUIRED_PLUGINS.join(' ')}`,

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { isLoopbackHost } from '@chat/config';
 import { execFileAsync, findExecutable, MissingServiceError } from './commands.js';
-import { hostPortOf, isLocalHost, isPortOpen, waitForPort } from './net.js';
+import { hostPortOf, isPortOpen, waitForPort } from './net.js';
 import { type ServiceProcess, spawnService } from './service-process.js';
 
 /**
@@ -11,11 +12,11 @@ import { type ServiceProcess, spawnService } from './service-process.js';
 export async function ensureRedis(redisUrl: string, log: (line: string) => void): Promise<void> {
   const { host, port } = hostPortOf(redisUrl, 6379);
   if (await isPortOpen(host, port)) return;
-  const server = isLocalHost(host) ? findExecutable('redis-server', ['/usr/sbin']) : undefined;
+  const server = isLoopbackHost(host) ? findExecutable('redis-server', ['/usr/sbin']) : undefined;
   if (!server) {
     throw new MissingServiceError(
       `Redis is not reachable at ${host}:${port}` +
-        (isLocalHost(host) ? ' and is not installed (Debian: apt-get install redis-server).' : '.') +
+        (isLoopbackHost(host) ? ' and is not installed (Debian: apt-get install redis-server).' : '.') +
         ' Or set REDIS_URL to a running server.',
     );
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { flag, optionalSecret, optionalUrl, positiveInt, stringList } from '../fields.js';
+import { hostHeaderName, LOOPBACK_HOSTS } from '../loopback.js';
 import {
   brokerConfig,
   brokerEnv,
@@ -14,8 +15,6 @@ import {
 
 /** `name` or `name:port`, the name a DNS name, an IPv4 address or a bracketed IPv6 address. */
 const HOST_HEADER = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
-
-const LOOPBACK_HOST_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
 export const notifierEnv = z
   .object({
@@ -113,7 +112,7 @@ function queueBoardConfigOf(env: {
   const allowedHosts =
     env.NOTIFIER_BOARD_ALLOWED_HOSTS.length > 0
       ? env.NOTIFIER_BOARD_ALLOWED_HOSTS.map((host) => host.toLowerCase())
-      : LOOPBACK_HOST_NAMES.map((name) => `${name}:${env.PORT}`);
+      : LOOPBACK_HOSTS.map((name) => `${hostHeaderName(name)}:${env.PORT}`);
   return { credentials: { token, basic }, readWrite: env.NOTIFIER_BOARD_READ_WRITE, allowedHosts };
 }
 

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { MAX_GROUP_MEMBERS } from '@chat/contracts';
 import { z } from 'zod';
 import { flag, positiveInt, stringList } from '../fields.js';
+import { isLoopbackHost } from '../loopback.js';
 import {
   brokerConfig,
   brokerEnv,
@@ -80,11 +81,9 @@ export type WsEdgeConfig = z.output<typeof wsEdgeEnv>;
 /** Which browser origins may open a WebSocket: any, or exactly these (none when empty). */
 export type AllowedOrigins = { any: true; reason: 'configured' | 'local run' } | { any: false; origins: string[] };
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
-
 /** `*` allows any; an explicit list allows those; unset allows any only where nobody else can connect. */
 export function allowedOriginsOf(configured: readonly string[], host: string): AllowedOrigins {
   if (configured.includes('*')) return { any: true, reason: 'configured' };
   if (configured.length > 0) return { any: false, origins: [...configured] };
-  return LOOPBACK_HOSTS.has(host) ? { any: true, reason: 'local run' } : { any: false, origins: [] };
+  return isLoopbackHost(host) ? { any: true, reason: 'local run' } : { any: false, origins: [] };
 }
