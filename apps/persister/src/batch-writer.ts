@@ -1,14 +1,13 @@
 import { EVENTS, type EventPublisher } from '@chat/broker';
 import type { MessageCreatedEvent, MessagePersistedEvent } from '@chat/contracts';
 import { type MessageDocument, type MessageRepository, toChatMessage } from '@chat/storage';
+import type { PersisterMetrics } from './persister-metrics.js';
+import type { SeqAllocator } from './seq-allocator.js';
 
 /** Where a batch's new log heads go before it is announced (Redis, `LogHeads`). */
 export interface LogHeadWriter {
   raise(heads: ReadonlyMap<string, number>): Promise<void>;
 }
-
-import type { PersisterMetrics } from './persister-metrics.js';
-import type { SeqAllocator } from './seq-allocator.js';
 
 export interface WrittenBatch {
   /** Stored (now, or before: a redelivery or a resend), in the order they were written. */

@@ -27,11 +27,11 @@ export class ReadReceipts {
     announcer: ReceiptAnnouncer,
     heads: LogHeads,
   ) {
-    this.#heads = heads;
     this.#conversations = conversations;
     this.#repository = repository;
     this.#publisher = publisher;
     this.#announcer = announcer;
+    this.#heads = heads;
   }
 
   /** Moves the read cursor; answers it as it now stands. */
