@@ -105,24 +105,36 @@ export class Fixtures {
 
   /** A conversation with these members, written as the edge would (conversation + one membership each). */
   async conversation(kind: 'direct' | 'group', members: readonly string[]): Promise<string> {
-    const id = randomUUID();
+    const [id] = await this.conversations(kind, [members]);
+    return id as string;
+  }
+
+  /** Many conversations in two inserts (1,000 one by one cost seconds of setup on FerretDB). */
+  async conversations(kind: 'direct' | 'group', memberLists: ReadonlyArray<readonly string[]>): Promise<string[]> {
     const now = new Date();
-    await this.db.collection('conversations').insertOne({
-      _id: id,
+    const ids = memberLists.map(() => randomUUID());
+    const conversations = memberLists.map((members, i) => ({
+      _id: ids[i],
       kind,
       ...(kind === 'direct' ? { directKey: [...members].sort().join(':') } : { title: 'bench' }),
       lastSeq: 0,
       createdBy: members[0],
       createdAt: now,
-    } as never);
-    await this.db
-      .collection('memberships')
-      .insertMany(
-        members.map(
-          (userId) => ({ _id: `${id}:${userId}`, conversationId: id, userId, joinedAt: now, readSeq: 0 }) as never,
-        ),
-      );
-    return id;
+    }));
+    const memberships = memberLists.flatMap((members, i) =>
+      members.map((userId) => ({
+        _id: `${ids[i]}:${userId}`,
+        conversationId: ids[i],
+        userId,
+        joinedAt: now,
+        readSeq: 0,
+      })),
+    );
+    for (let i = 0; i < conversations.length; i += 1_000)
+      await this.db.collection('conversations').insertMany(conversations.slice(i, i + 1_000) as never[]);
+    for (let i = 0; i < memberships.length; i += 1_000)
+      await this.db.collection('memberships').insertMany(memberships.slice(i, i + 1_000) as never[]);
+    return ids;
   }
 
   async countMessages(filter: Record<string, unknown> = {}): Promise<number> {
@@ -134,20 +146,21 @@ export class Fixtures {
   }
 }
 
-/** Pairs up people two by two (sender, receiver), each pair with its direct conversation. */
+/**
+ * Pairs up people two by two (sender, receiver), each pair with its direct conversation; the
+ * sender's node alternates by pair, so both nodes send and both receive.
+ */
 export async function directPairs(
   people: readonly BenchUser[],
-  openDirect: (sender: BenchUser, receiver: BenchUser) => Promise<string>,
+  openDirect: (couples: Array<[BenchUser, BenchUser]>) => Promise<string[]>,
 ): Promise<PairSpec[]> {
-  const pairs: PairSpec[] = [];
-  for (let i = 0; i + 1 < people.length; i += 2) {
-    const sender = people[i] as BenchUser;
-    const receiver = people[i + 1] as BenchUser;
-    pairs.push({
-      senderToken: sender.token,
-      receiverToken: receiver.token,
-      conversationId: await openDirect(sender, receiver),
-    });
-  }
-  return pairs;
+  const couples: Array<[BenchUser, BenchUser]> = [];
+  for (let i = 0; i + 1 < people.length; i += 2) couples.push([people[i] as BenchUser, people[i + 1] as BenchUser]);
+  const ids = await openDirect(couples);
+  return couples.map(([sender, receiver], index) => ({
+    senderToken: sender.token,
+    receiverToken: receiver.token,
+    conversationId: ids[index] ?? '',
+    sendNode: index % 2,
+  }));
 }

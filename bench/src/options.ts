@@ -1,7 +1,11 @@
 import { parseArgs } from 'node:util';
+import { ladderFrom } from './scenarios/ladder.js';
 
-export const SCENARIOS = ['baselines', 'e2e', 'fanout', 'connections', 'drain', 'peer'] as const;
+export const SCENARIOS = ['baselines', 'e2e', 'e2e-few', 'fanout', 'peer', 'connections', 'drain'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** The share of edits, deletes and reactions `--mixed-kinds` mixes into the sends. */
+export const MIXED_SHARE = 0.1;
 
 export interface BenchOptions {
   quick: boolean;
@@ -12,22 +16,37 @@ export interface BenchOptions {
   workers: number;
   /** Run against these URLs instead of starting the system (e2e and fanout only). */
   target?: { authUrl: string; edgeUrls: [string, string] };
-  /** Sizes, per mode. */
-  pairs: number;
-  stepRates: number[];
+  /** Conversations of the main end-to-end run, and of the run that shows the other end. */
+  conversations: number;
+  fewConversations: number;
+  /** Offered rates of the pipeline's steps, and of the peer's (which starts higher: low rates tell nothing about it). */
+  rates: number[];
+  peerRates: number[];
   stepMs: number;
+  /**
+   * 0 by default. With --mixed-kinds, a third end-to-end run over the many conversations mixes
+   * this share of message.edit, message.delete, reaction.add and reaction.remove into the sends.
+   */
+  mixedShare: number;
   fanoutMembers: number;
   fanoutMessages: number;
+  fanoutRuns: number;
   idleConnections: number;
   drainMessages: number;
+  /** The drain is reported as incomplete past this (keeps a slow drain from running for many minutes). */
+  maxDrainMs: number;
   baselineMs: number;
+  /** Messages queued for the backlog-consume stage (the drain's inbound ceiling). */
+  backlogMessages: number;
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--only e2e,fanout,...] [--write-docs] [--workers N]
-                       [--auth-url URL --edge-urls URL,URL]
-  --quick        a smoke run, under a minute
+                       [--mixed-kinds] [--auth-url URL --edge-urls URL,URL]
+  --quick        a smoke run, about two minutes
   --only         some of: ${SCENARIOS.join(', ')}
-  --auth-url, --edge-urls   measure a running system (e2e and fanout)`;
+  --mixed-kinds  also an end-to-end run with ${MIXED_SHARE * 100}% edits, deletes and reactions (off by default)
+  --auth-url, --edge-urls   measure a running system (e2e, e2e-few and fanout)
+  env BENCH_RATES=50,100 and BENCH_STEP_MS=6000 override the ladder and the step length`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -37,6 +56,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       only: { type: 'string' },
       'write-docs': { type: 'boolean', default: false },
       workers: { type: 'string' },
+      'mixed-kinds': { type: 'boolean', default: false },
       'auth-url': { type: 'string' },
       'edge-urls': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -64,13 +84,20 @@ export function parseOptions(argv: string[]): BenchOptions {
     writeDocs: values['write-docs'] || (!quick && !values.only),
     workers: Number(values.workers ?? 2),
     ...(target ? { target } : {}),
-    pairs: quick ? 20 : 50,
-    stepRates: rates ?? (quick ? [200, 800] : [125, 250, 500, 1_000, 1_500, 2_000, 3_000, 4_000, 6_000]),
+    conversations: quick ? 100 : 1_000,
+    fewConversations: 20,
+    // The quick run keeps the ladder's shape (it still stops at a failure) but only its first rungs.
+    rates: rates ?? (quick ? [100, 200] : ladderFrom(50)),
+    peerRates: rates ?? (quick ? [1_000, 4_000] : ladderFrom(500)),
     stepMs: Number(process.env.BENCH_STEP_MS ?? (quick ? 2_500 : 6_000)),
+    mixedShare: values['mixed-kinds'] ? MIXED_SHARE : 0,
     fanoutMembers: 200,
     fanoutMessages: quick ? 20 : 100,
+    fanoutRuns: 3,
     idleConnections: quick ? 1_000 : 10_000,
     drainMessages: quick ? 10_000 : 100_000,
+    maxDrainMs: quick ? 60_000 : 300_000,
     baselineMs: quick ? 1_500 : 4_000,
+    backlogMessages: quick ? 5_000 : 20_000,
   };
 }

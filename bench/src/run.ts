@@ -1,15 +1,19 @@
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { forceGc } from '@chat/scripts/inspector';
-import { brokerBaseline } from './baselines/broker-baseline.js';
 import { startChildServer } from './baselines/child-server.js';
-import { databaseBaseline } from './baselines/database-baseline.js';
-import { websocketBaseline } from './baselines/websocket-baseline.js';
+import { rawStages } from './baselines/raw-stages.js';
 import { openBenchSession } from './bench-session.js';
 import { INSPECTED_EDGE } from './bench-system.js';
-import { directPairs, RemoteFixtures } from './fixtures.js';
+import { type CpuAccount, childAccount, loadGeneratorAccount, portOf, serviceAccounts } from './cost/cpu-accounts.js';
+import { CpuMeter, costBetween } from './cost/cpu-meter.js';
+import { type BenchUser, directPairs, RemoteFixtures } from './fixtures.js';
+import type { PairSpec } from './load/protocol.js';
 import { machineFacts } from './machine.js';
 import { parseOptions } from './options.js';
-import { type BenchResults, headlineOf, writeReport } from './report.js';
+import { headlineOf } from './report/headline.js';
+import type { BenchResults } from './report/results.js';
+import { writeReport } from './report/write.js';
 import { idleConnections } from './scenarios/connections.js';
 import { drain } from './scenarios/drain.js';
 import { endToEnd } from './scenarios/end-to-end.js';
@@ -18,6 +22,8 @@ import { fanout } from './scenarios/fanout.js';
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
 /** The edges ping this often during the benchmark, so the idle window sees a few rounds. */
 const BENCH_PING_INTERVAL_MS = 5_000;
+/** Warm-up rates (one message per conversation): one the pipeline carries, and the peer's, which has nothing to warm. */
+const CHAT_WARMUP_PER_S = 100;
 
 /** `npm run bench`: starts the system, measures the raw stages and the scenarios, writes the report. */
 async function main(): Promise<void> {
@@ -31,6 +37,7 @@ async function main(): Promise<void> {
     mode: options.quick ? 'quick' : 'full',
     machine: await machineFacts(env),
   };
+  const elapsed = () => `${Math.round((performance.now() - started) / 1000)} s`;
   try {
     log(`machine: ${results.machine.cores} × ${results.machine.cpuModel}, ${results.machine.database}`);
     if (!options.target) {
@@ -41,54 +48,111 @@ async function main(): Promise<void> {
     // Against a running system the benchmark did not start, everything goes through its public API.
     const remote = options.target ? new RemoteFixtures(options.target.authUrl, edges[0], env.runId) : undefined;
     const users = (count: number, tag: string) => (remote ? remote.users(count, tag) : fixtures.users(count, tag));
-    const conversation = (kind: 'direct' | 'group', members: Array<{ id: string; token: string }>) =>
-      remote
-        ? remote.conversation(kind, members)
-        : fixtures.conversation(
-            kind,
-            members.map((m) => m.id),
-          );
+    const openDirects = async (couples: Array<[BenchUser, BenchUser]>) => {
+      if (!remote)
+        return fixtures.conversations(
+          'direct',
+          couples.map(([a, b]) => [a.id, b.id]),
+        );
+      const ids: string[] = [];
+      for (const couple of couples) ids.push(await remote.conversation('direct', couple));
+      return ids;
+    };
+    const pairsOf = async (conversations: number, tag: string) =>
+      directPairs(await users(conversations * 2, tag), openDirects);
 
-    if (options.only.has('baselines')) {
-      log('raw stages');
-      results.baselines = {
-        broker: await brokerBaseline(env.amqpUrl, options.baselineMs),
-        websocket: await websocketBaseline(pool, options.baselineMs),
-        database: await databaseBaseline(env.services.mongoUrl, env.mongoDb, options.baselineMs),
-      };
-      log(
-        `  broker ${results.baselines.broker.ratePerS}/s, websocket ${results.baselines.websocket.ratePerS}/s, database ${results.baselines.database.ratePerS}/s`,
-      );
+    // Whose CPU the cost tables list: the apps (asked at each reading, so restarts are followed),
+    // the shared services by the ports they serve, this process, and helper servers while they run.
+    const extraAccounts: CpuAccount[] = [];
+    const services = remote
+      ? []
+      : serviceAccounts({
+          rabbitmq: portOf(env.services.amqpUrl, 5672),
+          redis: portOf(env.services.redisUrl, 6379),
+          database: portOf(env.services.mongoUrl, 27017),
+          ...(results.machine.database.startsWith('FerretDB')
+            ? { postgres: portOf(env.services.ferretPostgresUrl, 5432) }
+            : {}),
+        });
+    log(`  cost table covers: ${services.map((account) => account.name).join(', ') || 'no shared service'}`);
+    const meter = new CpuMeter(() => [
+      ...[...system.apps.keys()].map((name) => childAccount(name, 'app', () => system.pid(name))),
+      ...services,
+      loadGeneratorAccount(),
+      ...extraAccounts,
+    ]);
+
+    if (!remote) {
+      // The floor under every per-message figure: the system up, nothing sent.
+      const idle = meter.snapshot();
+      await sleep(options.quick ? 2_000 : 5_000);
+      results.idleCpu = costBetween(idle, meter.snapshot(), 0);
+      log(`  idle: machine ${results.idleCpu.machineBusyPercent}% of one core busy`);
     }
 
-    if (options.only.has('e2e')) {
-      log('end to end');
-      const people = await users(options.pairs * 2, 'pair');
-      const pairs = await directPairs(people, (sender, receiver) => conversation('direct', [sender, receiver]));
-      results.e2e = await endToEnd({
+    if (options.only.has('baselines')) {
+      log(`raw stages (${elapsed()})`);
+      results.baselines = await rawStages({
+        amqpUrl: env.amqpUrl,
+        mongoUrl: env.services.mongoUrl,
+        mongoDb: env.mongoDb,
+        durationMs: options.baselineMs,
+        backlogMessages: options.backlogMessages,
+        pool,
+        meter,
+        log,
+      });
+    }
+
+    const chatRun = (label: string, pairs: PairSpec[], mixedShare = 0) =>
+      endToEnd({
+        label,
         pool,
         transport: 'chat',
-        sendUrl: edges[0],
-        receiveUrl: edges[1],
+        urls: edges,
         pairs,
-        stepRates: options.stepRates,
+        rates: options.rates,
         stepMs: options.stepMs,
+        warmupPerS: CHAT_WARMUP_PER_S,
+        mixedShare,
+        meter,
         ...(remote
           ? {}
           : {
-              countStored: () => fixtures.countMessages(),
+              // New messages only: the log's other entries (edits, reactions, ...) share the collection and carry a kind.
+              countStored: () => fixtures.countMessages({ kind: { $exists: false } }),
+              countEntries: () => fixtures.countMessages({ kind: { $exists: true } }),
               metricsUrls: [...system.names('edge'), ...system.names('persister')].map((name) =>
                 system.metricsUrl(name),
               ),
             }),
         log,
       });
+
+    if (options.only.has('e2e')) {
+      log(`end to end over ${options.conversations} conversations (${elapsed()})`);
+      const pairs = await pairsOf(options.conversations, 'pair');
+      results.e2e = await chatRun(`e2e×${options.conversations}`, pairs);
+      if (options.mixedShare > 0) {
+        log(`end to end over ${options.conversations} conversations, ${options.mixedShare * 100}% other kinds`);
+        results.e2eMixed = await chatRun(`mixed×${options.conversations}`, pairs, options.mixedShare);
+      }
+    }
+
+    if (options.only.has('e2e-few')) {
+      log(`end to end over ${options.fewConversations} conversations (${elapsed()})`);
+      results.e2eFew = await chatRun(`e2e×${options.fewConversations}`, await pairsOf(options.fewConversations, 'few'));
     }
 
     if (options.only.has('fanout')) {
-      log('group fanout');
+      log(`group fanout, ${options.fanoutRuns} runs (${elapsed()})`);
       const members = await users(options.fanoutMembers, 'member');
-      const conversationId = await conversation('group', members);
+      const conversationId = remote
+        ? await remote.conversation('group', members)
+        : await fixtures.conversation(
+            'group',
+            members.map((m) => m.id),
+          );
       results.fanout = await fanout({
         pool,
         transport: 'chat',
@@ -96,55 +160,66 @@ async function main(): Promise<void> {
         conversationId,
         tokens: members.map((m) => m.token),
         messages: options.fanoutMessages,
+        runs: options.fanoutRuns,
+        meter,
         log,
       });
     }
 
     if (options.only.has('peer')) {
-      log('Socket.IO peer');
+      log(`Socket.IO peer (${elapsed()})`);
       const peerEnv = { ...process.env, REDIS_URL: env.services.redisUrl, REDIS_PREFIX: env.redisPrefix };
       const peerScript = join(REPO_ROOT, 'bench', 'dist', 'peers', 'socketio', 'server.js');
       const peers = [await startChildServer(peerScript, peerEnv), await startChildServer(peerScript, peerEnv)];
+      for (const [index, peer] of peers.entries())
+        extraAccounts.push(childAccount(`socket.io node ${index + 1}`, 'peer', () => peer.child.pid));
       try {
-        const rooms = Array.from({ length: options.pairs }, (_, i) => ({
+        const peerUrls: [string, string] = [peers[0]?.url ?? '', peers[1]?.url ?? ''];
+        const rooms: PairSpec[] = Array.from({ length: options.conversations }, (_, i) => ({
           senderToken: '',
           receiverToken: '',
           conversationId: `room-${i}`,
+          sendNode: i % 2,
         }));
         const peerE2e = await endToEnd({
+          label: `peer×${options.conversations}`,
           pool,
           transport: 'socketio',
-          sendUrl: peers[0]?.url ?? '',
-          receiveUrl: peers[1]?.url ?? '',
+          urls: peerUrls,
           pairs: rooms,
-          stepRates: options.stepRates,
+          rates: options.peerRates,
           stepMs: options.stepMs,
+          warmupPerS: 0,
+          meter,
           log,
         });
         const peerFanout = await fanout({
           pool,
           transport: 'socketio',
-          urls: [peers[0]?.url ?? '', peers[1]?.url ?? ''],
+          urls: peerUrls,
           conversationId: 'room-fanout',
           tokens: Array.from({ length: options.fanoutMembers }, () => ''),
           messages: options.fanoutMessages,
+          runs: options.fanoutRuns,
+          meter,
           log,
         });
         results.peer = { e2e: peerE2e, fanout: peerFanout };
       } finally {
+        extraAccounts.length = 0;
         await Promise.all(peers.map((peer) => peer.stop()));
       }
     }
 
     if (options.only.has('connections') && !options.target) {
-      log(`${options.idleConnections} idle connections`);
-      const users = await fixtures.users(options.idleConnections, 'idle');
+      log(`${options.idleConnections} idle connections (${elapsed()})`);
+      const idleUsers = await fixtures.users(options.idleConnections, 'idle');
       results.connections = await idleConnections({
         pool,
         edgeUrl: edges[0],
         edgeMetricsUrl: system.metricsUrl(INSPECTED_EDGE),
         edgePid: system.pid(INSPECTED_EDGE),
-        tokens: users.map((u) => u.token),
+        tokens: idleUsers.map((u) => u.token),
         idleWindowMs: options.quick ? 3_000 : 15_000,
         pingIntervalMs: BENCH_PING_INTERVAL_MS,
         forceGc: () => forceGc(system.output(INSPECTED_EDGE)),
@@ -153,19 +228,13 @@ async function main(): Promise<void> {
     }
 
     if (options.only.has('drain') && !options.target) {
-      log(`drain of ${options.drainMessages} messages`);
+      log(`drain of ${options.drainMessages} messages (${elapsed()})`);
       const count = options.quick ? 100 : 1_000;
-      const users = await fixtures.users(count * 2, 'drain');
-      const conversationIds: string[] = [];
-      const members = new Map<string, [string, string]>();
-      for (let i = 0; i < count; i += 1) {
-        const a = users[i * 2];
-        const b = users[i * 2 + 1];
-        if (!a || !b) continue;
-        const id = await fixtures.conversation('direct', [a.id, b.id]);
-        conversationIds.push(id);
-        members.set(id, [a.id, b.id]);
-      }
+      const drainUsers = await fixtures.users(count * 2, 'drain');
+      const couples = Array.from({ length: count }, (_, i) => [drainUsers[i * 2], drainUsers[i * 2 + 1]] as const);
+      const memberLists = couples.map(([a, b]) => [a?.id ?? '', b?.id ?? ''] as [string, string]);
+      const conversationIds = await fixtures.conversations('direct', memberLists);
+      const members = new Map(conversationIds.map((id, i) => [id, memberLists[i] as [string, string]]));
       results.drain = await drain({
         amqpUrl: env.amqpUrl,
         conversationIds,
@@ -176,6 +245,8 @@ async function main(): Promise<void> {
           await system.startPersisters();
           return system.names('persister').map((name) => system.metricsUrl(name));
         },
+        maxDrainMs: options.maxDrainMs,
+        meter,
         log,
       });
     }
@@ -184,10 +255,13 @@ async function main(): Promise<void> {
   }
   results.durationS = Math.round((performance.now() - started) / 1000);
   results.headline = headlineOf(results);
+  for (const ratio of results.headline.ratios) log(`ratio ${ratio.value ?? '?'}: ${ratio.figure} (${ratio.how})`);
   for (const target of results.headline.targets)
-    log(`${target.met ? 'met    ' : 'NOT met'} ${target.target}: ${target.measured}`);
+    log(`${target.met === null ? 'n/a    ' : target.met ? 'met    ' : 'NOT met'} ${target.target}: ${target.measured}`);
   const written = await writeReport(results, REPO_ROOT, options.writeDocs);
-  log(`done in ${results.durationS} s; wrote ${written.map((path) => path.replace(`${REPO_ROOT}/`, '')).join(', ')}`);
+  log(
+    `done in ${results.durationS} s (${Math.floor(results.durationS / 60)} min ${results.durationS % 60} s); wrote ${written.map((path) => path.replace(`${REPO_ROOT}/`, '')).join(', ')}`,
+  );
 }
 
 main().catch((error: unknown) => {

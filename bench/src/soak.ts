@@ -47,17 +47,19 @@ async function main(): Promise<number> {
     log(`soak: ${pairCount * 2} connections, ${rate} msg/s, ${minutes} min on ${machine.cores} × ${machine.cpuModel}`);
     await system.start();
     const people = await fixtures.users(pairCount * 2, 'soak');
-    const pairs = await directPairs(people, (sender, receiver) =>
-      fixtures.conversation('direct', [sender.id, receiver.id]),
+    // Half the pairs send on edge 1 to receivers on edge 2, the other half the other way round.
+    const pairs = await directPairs(people, (couples) =>
+      fixtures.conversations(
+        'direct',
+        couples.map(([sender, receiver]) => [sender.id, receiver.id]),
+      ),
     );
-    // Worker 0 sends on edge 1 to receivers on edge 2; worker 1 the other way round.
     const edges = [system.url('ws-edge-1'), system.url('ws-edge-2')];
     const parts = split(pairs, pool.size);
     await pool.each((index) => ({
       kind: 'setup-pairs',
       transport: 'chat',
-      sendUrl: edges[index % 2] ?? '',
-      receiveUrl: edges[(index + 1) % 2] ?? '',
+      urls: edges,
       pairs: parts[index] ?? [],
     }));
 

@@ -6,11 +6,25 @@ export interface PairSpec {
   senderToken: string;
   receiverToken: string;
   conversationId: string;
+  /** Index into the setup's urls: where the sender connects; the receiver takes the next node. */
+  sendNode: number;
 }
 
+/** The log's other client frames (edits, deletes, reactions), each answered by `ack {seq}`. */
+export const MIXED_KINDS = ['message.edit', 'reaction.add', 'reaction.remove', 'message.delete'] as const;
+export type MixedKind = (typeof MIXED_KINDS)[number];
+
 export type WorkerCommand =
-  | { kind: 'setup-pairs'; transport: Transport; sendUrl: string; receiveUrl: string; pairs: PairSpec[] }
-  | { kind: 'step'; tag: string; rate: number; durationMs: number; graceMs: number }
+  | { kind: 'setup-pairs'; transport: Transport; urls: string[]; pairs: PairSpec[] }
+  | {
+      kind: 'step';
+      tag: string;
+      rate: number;
+      durationMs: number;
+      graceMs: number;
+      /** Share of the sends that are edits, deletes and reactions instead of new messages (0: none). */
+      mixedShare?: number;
+    }
   | {
       kind: 'setup-fanout';
       transport: Transport;
@@ -35,6 +49,8 @@ export interface StepResult {
   /** Acked but not received within the grace period. */
   missing: number;
   latenciesMs: number[];
+  /** Edits, deletes and reactions sent (0 unless mixedShare > 0); `acked` counts new messages only. */
+  mixed: { sent: number; acked: number; errors: Record<string, number>; ackLatenciesMs: number[] };
   /** When the first send and the last receive of the step happened (ms, shared clock). */
   startedAt: number;
   lastReceivedAt: number;

@@ -1,17 +1,10 @@
 import { parentPort } from 'node:worker_threads';
-import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
+import { BODY } from '../baselines/message-shape.js';
 import { nowMs } from '../stats.js';
-import type {
-  FanoutResult,
-  IdleResult,
-  PairSpec,
-  RelayResult,
-  StepResult,
-  Transport,
-  WorkerCommand,
-  WorkerReply,
-} from './protocol.js';
+import { closeAll, connect, connectChat, inLanes, type Sender, setHandlers } from './clients.js';
+import { MixedLoad } from './mixed-load.js';
+import type { FanoutResult, IdleResult, RelayResult, StepResult, WorkerCommand, WorkerReply } from './protocol.js';
 
 /**
  * A load-generator thread. It holds real client connections (ws, or socket.io-client for the
@@ -19,87 +12,25 @@ import type {
  * so a latency is one clock's difference. The main thread only hands out work and collects.
  */
 
-const BODY =
-  'The quick brown fox jumps over the lazy dog while the chat pipeline carries it from one edge to the other. '
-    .repeat(2)
-    .slice(0, 160);
 const MAX_SEND_BUFFER_BYTES = 1 << 20;
+/** Pairs connected at once during setup: enough to hide the edges' session setup, few enough not to swamp them. */
+const SETUP_LANES = 16;
 
-interface Sender {
-  send(conversationId: string, clientMsgId: string, body: string): void;
-}
-
-type Handlers = {
-  onAck: (id: string) => void;
-  onError: (id: string, code: string) => void;
-  onMessage: (id: string) => void;
-};
-
-const sockets: Array<{ close(): void }> = [];
-let handlers: Handlers = { onAck: () => undefined, onError: () => undefined, onMessage: () => undefined };
+const relaySockets: Array<{ close(): void }> = [];
 let senders: Array<{ client: Sender; conversationId: string }> = [];
 let fanout: { sender: Sender; conversationId: string; members: number } | undefined;
 
-/** `receives`: whether this connection's pushes count (a sender's echo of its own message does not). */
-async function connectChat(baseUrl: string, token: string, receives = true): Promise<Sender> {
-  const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws`, {
-    headers: { authorization: `Bearer ${token}` },
-    perMessageDeflate: false,
-  });
-  sockets.push({ close: () => ws.terminate() });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('error', reject);
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
-    ws.on('message', (data) => {
-      const text = data.toString();
-      // Cheap dispatch on the type prefix: JSON.parse only what is measured.
-      if (text.startsWith('{"type":"message.new"')) {
-        if (receives) handlers.onMessage(JSON.parse(text).message.clientMsgId);
-      } else if (text.startsWith('{"type":"ack"')) {
-        handlers.onAck(String(JSON.parse(text).ref));
-      } else if (text.startsWith('{"type":"error"')) {
-        const frame = JSON.parse(text);
-        handlers.onError(String(frame.ref), frame.code);
-      } else if (text.startsWith('{"type":"session.ready"')) {
-        resolve();
-      }
-    });
-  });
-  return {
-    send(conversationId, clientMsgId, body) {
-      ws.send(JSON.stringify({ type: 'message.send', ref: clientMsgId, conversationId, body, clientMsgId }));
-    },
-  };
-}
-
-async function connectSocketIo(baseUrl: string, room: string, receives = true): Promise<Sender> {
-  const socket: Socket = io(baseUrl, { transports: ['websocket'], reconnection: false });
-  sockets.push({ close: () => socket.disconnect() });
-  if (receives) socket.on('message', (payload: { clientMsgId: string }) => handlers.onMessage(payload.clientMsgId));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect_error', reject);
-    socket.once('connect', () => socket.emit('join', room, () => resolve()));
-  });
-  return {
-    send(conversationId, clientMsgId, body) {
-      socket.emit('send', { room: conversationId, clientMsgId, body }, (ok: boolean) =>
-        ok ? handlers.onAck(clientMsgId) : handlers.onError(clientMsgId, 'refused'),
-      );
-    },
-  };
-}
-
-function connect(transport: Transport, url: string, token: string, room: string, receives = true): Promise<Sender> {
-  return transport === 'chat' ? connectChat(url, token, receives) : connectSocketIo(url, room, receives);
-}
-
 async function setupPairs(command: Extract<WorkerCommand, { kind: 'setup-pairs' }>): Promise<void> {
-  senders = [];
-  for (const pair of command.pairs as PairSpec[]) {
-    await connect(command.transport, command.receiveUrl, pair.receiverToken, pair.conversationId);
-    const client = await connect(command.transport, command.sendUrl, pair.senderToken, pair.conversationId, false);
-    senders.push({ client, conversationId: pair.conversationId });
-  }
+  const nodes = command.urls.length;
+  const connected = new Array<{ client: Sender; conversationId: string }>(command.pairs.length);
+  await inLanes([...command.pairs.entries()], SETUP_LANES, async ([index, pair]) => {
+    const sendUrl = command.urls[pair.sendNode % nodes] ?? '';
+    const receiveUrl = command.urls[(pair.sendNode + 1) % nodes] ?? '';
+    await connect(command.transport, receiveUrl, pair.receiverToken, pair.conversationId);
+    const client = await connect(command.transport, sendUrl, pair.senderToken, pair.conversationId, false);
+    connected[index] = { client, conversationId: pair.conversationId };
+  });
+  senders = connected;
 }
 
 /** Open loop: sends at `rate` whatever the answers, then waits for the stragglers. */
@@ -108,18 +39,36 @@ async function step(command: Extract<WorkerCommand, { kind: 'step' }>): Promise<
   const seen = new Set<string>();
   const errors: Record<string, number> = {};
   const latenciesMs: number[] = [];
+  const mixedLoad = new MixedLoad(command.mixedShare ?? 0);
+  const mixed: StepResult['mixed'] = { sent: 0, acked: 0, errors: {}, ackLatenciesMs: [] };
+  const mixedPending = new Map<string, number>();
+  const mixedPrefix = `${command.tag}-x-`;
   let sent = 0;
   let acked = 0;
   let received = 0;
   let duplicates = 0;
   let lastReceivedAt = 0;
-  handlers = {
-    onAck: () => {
+  setHandlers({
+    onAck: (ref, messageId) => {
+      if (ref.startsWith(mixedPrefix)) {
+        const sentAt = mixedPending.get(ref);
+        mixedPending.delete(ref);
+        mixed.acked += 1;
+        if (sentAt !== undefined) mixed.ackLatenciesMs.push(nowMs() - sentAt);
+        return;
+      }
       acked += 1;
+      // The ref is `<tag>-<n>`, sent by sender n mod senders: the acked message becomes its next target.
+      if (mixedLoad.enabled && messageId && ref.startsWith(command.tag))
+        mixedLoad.acked(Number(ref.slice(command.tag.length + 1)) % senders.length, messageId);
     },
-    onError: (id, code) => {
+    onError: (ref, code) => {
+      if (mixedPending.delete(ref)) {
+        mixed.errors[code] = (mixed.errors[code] ?? 0) + 1;
+        return;
+      }
       errors[code] = (errors[code] ?? 0) + 1;
-      pending.delete(id);
+      pending.delete(ref);
     },
     onMessage: (id) => {
       if (!id.startsWith(command.tag)) return;
@@ -135,32 +84,43 @@ async function step(command: Extract<WorkerCommand, { kind: 'step' }>): Promise<
       received += 1;
       lastReceivedAt = at;
     },
-  };
+  });
   const startedAt = nowMs();
   const perMs = command.rate / 1000;
   while (nowMs() - startedAt < command.durationMs) {
     const due = Math.floor((nowMs() - startedAt) * perMs) - sent;
     for (let i = 0; i < due; i += 1) {
-      const target = senders[sent % senders.length];
+      const index = sent % senders.length;
+      const target = senders[index];
       if (!target) break;
-      const id = `${command.tag}-${sent}`;
-      pending.set(id, nowMs());
-      target.client.send(target.conversationId, id, BODY);
+      const other = mixedLoad.pick(sent, index);
+      if (other) {
+        const ref = `${mixedPrefix}${sent}`;
+        mixedPending.set(ref, nowMs());
+        target.client.sendMixed(other.kind, ref, target.conversationId, other.messageId);
+        mixed.sent += 1;
+      } else {
+        const id = `${command.tag}-${sent}`;
+        pending.set(id, nowMs());
+        target.client.send(target.conversationId, id, BODY);
+      }
       sent += 1;
     }
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
   const graceEnd = nowMs() + command.graceMs;
-  while (pending.size > 0 && nowMs() < graceEnd) await new Promise((resolve) => setTimeout(resolve, 20));
+  while ((pending.size > 0 || mixedPending.size > 0) && nowMs() < graceEnd)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   return {
     kind: 'step-result',
-    sent,
+    sent: sent - mixed.sent,
     acked,
     errors,
     received,
     duplicates,
     missing: pending.size,
     latenciesMs,
+    mixed,
     startedAt,
     lastReceivedAt,
   };
@@ -196,7 +156,7 @@ async function runFanout(command: Extract<WorkerCommand, { kind: 'fanout' }>): P
     let last = 0;
     const sentAt = nowMs();
     const done = new Promise<void>((resolve) => {
-      handlers = {
+      setHandlers({
         onAck: () => undefined,
         onError: () => resolve(),
         onMessage: (received) => {
@@ -207,7 +167,7 @@ async function runFanout(command: Extract<WorkerCommand, { kind: 'fanout' }>): P
           last = at;
           if (count === members) resolve();
         },
-      };
+      });
     });
     sender.send(conversationId, id, BODY);
     await Promise.race([done, new Promise((resolve) => setTimeout(resolve, command.graceMs))]);
@@ -265,7 +225,7 @@ async function relay(command: Extract<WorkerCommand, { kind: 'relay' }>): Promis
       await new Promise((resolve) => receiver.once('open', resolve));
       const sender = new WebSocket(`${base}/?role=send&pair=${pair}`, { perMessageDeflate: false });
       await new Promise((resolve) => sender.once('open', resolve));
-      sockets.push({ close: () => receiver.terminate() }, { close: () => sender.terminate() });
+      relaySockets.push({ close: () => receiver.terminate() }, { close: () => sender.terminate() });
       return sender;
     }),
   );
@@ -302,7 +262,8 @@ async function handle(command: WorkerCommand): Promise<WorkerReply> {
     case 'relay':
       return relay(command);
     case 'close':
-      for (const socket of sockets.splice(0)) socket.close();
+      closeAll();
+      for (const socket of relaySockets.splice(0)) socket.close();
       senders = [];
       fanout = undefined;
       return { kind: 'closed' };

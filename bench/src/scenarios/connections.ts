@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { processMetrics } from '@chat/scripts/process-metrics';
 import { type LoadPool, split } from '../load/pool.js';
 import type { IdleResult } from '../load/protocol.js';
+import { processCpuSeconds } from '../procfs/proc-stat.js';
 import { round } from '../stats.js';
 
 export interface ConnectionsReport {
@@ -18,20 +19,12 @@ export interface ConnectionsReport {
   pingIntervalMs: number;
 }
 
-const CLOCK_TICKS_PER_S = 100;
-
 /** RSS of a process in bytes, from /proc. */
 export function rssOf(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
     .split('\n')
     .find((l) => l.startsWith('VmRSS:'));
   return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
-}
-
-/** CPU seconds a process has used (user + system), from /proc. */
-export function cpuSecondsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
 }
 
 /**
@@ -68,9 +61,9 @@ export async function idleConnections(options: {
   const elapsedS = Math.max(...results.map((r) => r.elapsedMs)) / 1000;
   if (failed > 0) options.log(`  ${failed} connections failed: ${results.find((r) => r.firstError)?.firstError}`);
   await sleep(3_000);
-  const cpuStart = cpuSecondsOf(options.edgePid);
+  const cpuStart = processCpuSeconds(options.edgePid);
   await sleep(options.idleWindowMs);
-  const cpuUsed = cpuSecondsOf(options.edgePid) - cpuStart;
+  const cpuUsed = processCpuSeconds(options.edgePid) - cpuStart;
   await options.forceGc();
   const rssAfter = rssOf(options.edgePid);
   const heapAfter = (await processMetrics(options.edgeMetricsUrl)).heapUsedBytes;

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXCHANGES, HEADERS } from '@chat/broker';
 import amqp from 'amqplib';
-import { sampleEvent } from '../baselines/message-shape.js';
+import { createdEvent } from '../baselines/message-shape.js';
+import { type CpuCost, type CpuMeter, costBetween } from '../cost/cpu-meter.js';
 import { round } from '../stats.js';
 
 export interface DrainReport {
@@ -11,6 +12,11 @@ export interface DrainReport {
   /** From the persisters' first write to the last. */
   drainPerS: number;
   drainSeconds: number;
+  /** False when the wait ran out (`maxDrainMs`): the rate is then over what was written by then. */
+  complete: boolean;
+  persisted: number;
+  /** CPU per persisted message while draining. */
+  cpu?: CpuCost;
 }
 
 const IN_FLIGHT = 2_000;
@@ -27,6 +33,9 @@ export async function drain(options: {
   messages: number;
   stopPersisters: () => Promise<void>;
   startPersisters: () => Promise<string[]>;
+  /** Bounds the run: past this, the drain is reported as incomplete instead of waited for. */
+  maxDrainMs: number;
+  meter?: CpuMeter;
   log: (line: string) => void;
 }): Promise<DrainReport> {
   await options.stopPersisters();
@@ -37,7 +46,7 @@ export async function drain(options: {
   for (let i = 0; i < options.messages; i += 1) {
     const conversationId = options.conversationIds[i % options.conversationIds.length] ?? '';
     const members = options.members.get(conversationId) ?? ['', ''];
-    const event = { ...sampleEvent(conversationId, i), senderId: members[0], members };
+    const event = createdEvent(conversationId, i, [...members]);
     while (inFlight >= IN_FLIGHT) await sleep(1);
     inFlight += 1;
     channel.publish(
@@ -62,6 +71,8 @@ export async function drain(options: {
   options.log(`  queued ${options.messages} messages at ${round(publishPerS, 0)}/s; starting the persisters`);
 
   const metricsUrls = await options.startPersisters();
+  const cpuBefore = options.meter?.snapshot();
+  const startedAt = performance.now();
   let firstWriteAt = 0;
   let persisted = 0;
   for (;;) {
@@ -70,18 +81,24 @@ export async function drain(options: {
     );
     persisted = counts.reduce((a, b) => a + b, 0);
     if (persisted > 0 && firstWriteAt === 0) firstWriteAt = performance.now();
-    if (persisted >= options.messages) break;
+    if (persisted >= options.messages || performance.now() - startedAt > options.maxDrainMs) break;
     await sleep(100);
   }
-  const drainSeconds = (performance.now() - firstWriteAt) / 1000;
+  const cpuAfter = options.meter?.snapshot();
+  const drainSeconds = (performance.now() - (firstWriteAt || startedAt)) / 1000;
   const report: DrainReport = {
     messages: options.messages,
     conversations: options.conversationIds.length,
     publishPerS: round(publishPerS, 0),
-    drainPerS: round(options.messages / drainSeconds, 0),
+    drainPerS: round(persisted / drainSeconds, 0),
     drainSeconds: round(drainSeconds, 2),
+    complete: persisted >= options.messages,
+    persisted,
+    ...(cpuBefore && cpuAfter ? { cpu: costBetween(cpuBefore, cpuAfter, persisted) } : {}),
   };
-  options.log(`  drained ${options.messages} in ${report.drainSeconds} s: ${report.drainPerS}/s`);
+  options.log(
+    `  ${report.complete ? 'drained' : 'NOT drained in time:'} ${persisted}/${options.messages} in ${report.drainSeconds} s: ${report.drainPerS}/s`,
+  );
   return report;
 }
 
