@@ -1,4 +1,4 @@
-import { detectDialect, type MessageDocument, MessageRepository } from '@chat/storage';
+import { detectDialect, type LogDocument, type MessageDocument, MessageRepository } from '@chat/storage';
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
 import { MONGO_DB, MONGO_URL } from '../support/test-environment.js';
@@ -25,7 +25,7 @@ describe('message storage against the real server', () => {
   });
 
   it('writes a prefix of 250 documents and stops at a duplicate, wherever it falls', async () => {
-    const collection = mongo.db(MONGO_DB).collection<MessageDocument>('ordered_insert_check');
+    const collection = mongo.db(MONGO_DB).collection<LogDocument>('ordered_insert_check');
     await collection.createIndex({ conversationId: 1, seq: 1 }, { unique: true });
     const dialect = await detectDialect(mongo.db(MONGO_DB));
     const repository = new MessageRepository(collection, dialect);

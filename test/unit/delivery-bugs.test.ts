@@ -1,6 +1,6 @@
 import type { EventPublisher } from '@chat/broker';
 import type { ChatMessage, MessageCreatedEvent } from '@chat/contracts';
-import type { MessageDocument, MessageRepository } from '@chat/storage';
+import type { ConversationRepository, MessageDocument, MessageRepository, NotificationRepository } from '@chat/storage';
 import { expect } from 'chai';
 import { BatchWriter } from '../../apps/persister/src/batch-writer.js';
 import type { PersisterMetrics } from '../../apps/persister/src/persister-metrics.js';
@@ -12,7 +12,7 @@ const CONVERSATION = '0190a000-0000-7000-8000-000000000001';
 const ALICE = '0190a000-0000-7000-8000-0000000000a1';
 const BOB = '0190a000-0000-7000-8000-0000000000b0';
 
-function messageOf(id: string, seq: number): ChatMessage {
+function messageOf(id: string, seq: number): ChatMessage & { body: string } {
   return {
     id,
     conversationId: CONVERSATION,
@@ -35,7 +35,7 @@ describe('delivery bugs', () => {
       } as unknown as DeliveryRouterDependencies;
       return { router: new DeliveryRouter(deps), pushed };
     }
-    const persisted = (message: ChatMessage) => ({
+    const persisted = (message: ChatMessage & { body: string }) => ({
       type: 'message.persisted' as const,
       message,
       members: [ALICE, BOB],
@@ -110,6 +110,8 @@ describe('delivery bugs', () => {
         messages,
         seqs: new SeqAllocator(async () => 0),
         publisher: {} as EventPublisher,
+        conversations: {} as ConversationRepository,
+        notifications: {} as NotificationRepository,
         lastSeqs: { raise: async () => undefined },
         metrics: { phase: { startTimer: () => () => undefined } } as unknown as PersisterMetrics,
       });

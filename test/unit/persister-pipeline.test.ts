@@ -1,7 +1,13 @@
 import type { EventPublisher } from '@chat/broker';
 import type { MessageCreatedEvent, MessagePersistedEvent } from '@chat/contracts';
 import { createLogger } from '@chat/logger';
-import type { MessageDocument, MessageRepository, OrderedInsertResult } from '@chat/storage';
+import type {
+  ConversationRepository,
+  MessageDocument,
+  MessageRepository,
+  NotificationRepository,
+  OrderedInsertResult,
+} from '@chat/storage';
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
 import { BatchWriter, type WrittenBatch } from '../../apps/persister/src/batch-writer.js';
@@ -116,6 +122,8 @@ function writerOver(messages: MemoryMessages, loadLastSeq: (conversationId: stri
     messages: messages as unknown as MessageRepository,
     seqs: new SeqAllocator(loadLastSeq),
     publisher,
+    conversations: {} as ConversationRepository,
+    notifications: {} as NotificationRepository,
     lastSeqs: heads,
     metrics: persisterMetrics(new Registry()),
   });
@@ -216,6 +224,8 @@ describe('persister pipeline', () => {
           body: e.body,
           createdAt: new Date(0),
         })),
+        entries: [],
+        answers: [],
         failed: new Map(),
         inserted: events.length,
         lastSeqWritten: Promise.resolve(),

@@ -1,6 +1,6 @@
 import type { Logger } from '@chat/logger';
 import type { PresenceStore } from '@chat/presence-store';
-import type { ConversationRepository, MessageRepository, NotificationRepository } from '@chat/storage';
+import type { ConversationRepository, MessageDocument, MessageRepository, NotificationRepository } from '@chat/storage';
 import type { Job } from 'bullmq';
 import { type Notification, notificationIdOf, previewOf } from './notification.js';
 import type { NotifyJobData } from './notification-scheduler.js';
@@ -49,7 +49,9 @@ export function notificationProcessor(deps: NotificationProcessorDependencies) {
     if (await deps.presence.hasSession(userId)) return finish({ skipped: 'online' });
     const membership = await deps.conversations.findMembership(conversationId, userId);
     if (!membership) return finish({ skipped: 'not a member' });
+    // A message deleted since it was sent has no text left to show, and is not notified.
     const unread = [...(await deps.messages.findByIds(ids)).values()]
+      .filter((doc): doc is MessageDocument & { body: string } => doc.kind === undefined && doc.body !== undefined)
       .filter((message) => message.seq > membership.readSeq)
       .sort((a, b) => a.seq - b.seq);
     const latest = unread.at(-1);

@@ -1,6 +1,27 @@
 import { EVENTS, type EventPublisher } from '@chat/broker';
-import type { MessageCreatedEvent, MessagePersistedEvent } from '@chat/contracts';
-import { type MessageDocument, type MessageRepository, toChatMessage } from '@chat/storage';
+import type {
+  ChangeEntry,
+  CommandOutcome,
+  CommandRequestedEvent,
+  EntryAppendedEvent,
+  InboundEvent,
+  MessageCreatedEvent,
+  MessagePersistedEvent,
+} from '@chat/contracts';
+import type { Logger } from '@chat/logger';
+import {
+  type ConversationRepository,
+  type EntryDocument,
+  type LogDocument,
+  type MessageDocument,
+  type MessageRepository,
+  type NotificationRepository,
+  toChangeEntry,
+  toChatMessage,
+  toEntryDocument,
+} from '@chat/storage';
+import { LRUCache } from 'lru-cache';
+import { inboundIdOf, type Judgement, LogState, outcomeOf } from './log-state.js';
 import type { PersisterMetrics } from './persister-metrics.js';
 import type { SeqAllocator } from './seq-allocator.js';
 
@@ -9,124 +30,273 @@ export interface LogHeadWriter {
   raise(heads: ReadonlyMap<string, number>): Promise<void>;
 }
 
+/** A change entry of the batch, durable with its effects, to push. */
+export interface WrittenEntry {
+  entryId: string;
+  entry: ChangeEntry;
+}
+
+/** A command of the batch whose outcome is final, to answer to the edge that asked. */
+export interface Answer {
+  event: CommandRequestedEvent;
+  outcome: CommandOutcome;
+}
+
 export interface WrittenBatch {
-  /** Stored (now, or before: a redelivery or a resend), in the order they were written. */
+  /** Messages stored (now, or before: a redelivery or a resend), in the order they were written. */
   persisted: MessageDocument[];
+  /** Change entries stored (now or before) whose effects are applied, in the order they were written. */
+  entries: WrittenEntry[];
+  /** Every command of the batch with a final outcome (written, unchanged or refused). */
+  answers: Answer[];
   /** Not written this time; each with the error to retry on. */
   failed: Map<string, string>;
   /** Newly inserted (excludes duplicates of earlier writes). */
   inserted: number;
   /** Resolves when the log head of every conversation of the batch is raised. */
   lastSeqWritten: Promise<void>;
-  events: ReadonlyMap<string, MessageCreatedEvent>;
+  events: ReadonlyMap<string, InboundEvent>;
 }
 
 export interface BatchWriterDependencies {
   messages: MessageRepository;
+  conversations: ConversationRepository;
+  notifications: NotificationRepository;
   seqs: SeqAllocator;
   publisher: EventPublisher;
   lastSeqs: LogHeadWriter;
   metrics: PersisterMetrics;
+  logger?: Logger;
 }
 
 /** Seq conflicts (a stale counter) tolerated in one batch before its rest goes to the retry ladder. */
 const MAX_SEQ_CONFLICTS = 3;
+/** Conversations whose members this writer changed and so knows exactly. */
+const MAX_KNOWN_MEMBER_LISTS = 10_000;
+
+/** One event of a batch as planned: the document it appends, or the outcome that needs none. */
+interface Planned {
+  event: InboundEvent;
+  doc?: LogDocument;
+  /** A command's judgement (absent for messages and for commands stored before). */
+  judgement?: Judgement;
+  /** A command whose entry is stored already (a redelivery). */
+  stored?: EntryDocument;
+  /** A membership entry: the members after it. */
+  membersAfter?: string[];
+}
 
 /**
- * Writes a batch in two steps. `write`: each message gets its conversation's next seq in arrival
- * order, the batch is inserted in one ordered insertMany, and its new log heads are raised in
- * Redis with one command (no write per conversation in the database). `announce`: once those
- * heads are raised, every message of the batch goes out
- * on chat.deliveries, to the members the edge sent along. Writes run one batch at a time;
- * announces may trail them, in the same order.
+ * Appends a batch of the log's entries of any kind in two steps. `write`: each message gets its
+ * conversation's next seq in arrival order; each command is judged against the conversation's
+ * state as the entries before it left it, and gets a seq if it writes an entry; the batch is
+ * inserted in one ordered insertMany; the few commands with effects beyond their entry (a
+ * delete erases text, a rename sets the title, membership changes) apply them; and the batch's
+ * new log heads are raised in Redis with one command (no write per conversation in the
+ * database). `announce`: once those heads are raised, every message and entry of the batch goes
+ * out on chat.events in seq order, and each command's outcome to the edge that asked. Writes run
+ * one batch at a time; announces may trail them, in the same order.
  *
  * Ordered on purpose: an ordered insert writes a prefix of the batch and stops, so a failure
- * never leaves a hole in a conversation's seqs. A duplicate key where it stops is a message
+ * never leaves a hole in a conversation's seqs. A duplicate key where it stops is a document
  * stored before (a redelivery or a resend: same id): it is announced as stored, its seq is
- * handed to the next message, and the insert goes on from there. So the common batch costs one
- * insert and no lookup at all.
+ * handed to the next one, and the rest of the batch is planned again from there. So the common
+ * batch of messages costs one insert and no lookup at all, and one with commands a few reads.
  */
 export class BatchWriter {
   readonly #deps: BatchWriterDependencies;
+  /** Members after the changes this writer made: pushes go to them, whatever an edge's cache said. */
+  readonly #members = new LRUCache<string, readonly string[]>({ max: MAX_KNOWN_MEMBER_LISTS });
 
   constructor(deps: BatchWriterDependencies) {
     this.#deps = deps;
   }
 
+  /** Another persister may have changed members meanwhile (this process (re)gained a shard). */
+  forgetMembers(): void {
+    this.#members.clear();
+  }
+
   /** Writes the batch; what could not be written is in `failed` (to retry), never thrown. */
-  async write(events: readonly MessageCreatedEvent[]): Promise<WrittenBatch> {
+  async write(events: readonly InboundEvent[]): Promise<WrittenBatch> {
     const { seqs, messages } = this.#deps;
-    const byId = new Map<string, MessageCreatedEvent>();
-    for (const event of events) if (!byId.has(event.messageId)) byId.set(event.messageId, event);
-    const persisted: MessageDocument[] = [];
+    const byId = new Map<string, InboundEvent>();
+    for (const event of events) if (!byId.has(inboundIdOf(event))) byId.set(inboundIdOf(event), event);
+    const final: Planned[] = [];
     const failed = new Map<string, string>();
     let inserted = 0;
     let conflicts = 0;
     let pending = [...byId.values()];
+    const failAll = (rest: readonly InboundEvent[], error: unknown) => {
+      for (const event of rest) failed.set(inboundIdOf(event), describe(error));
+    };
 
     while (pending.length > 0) {
+      let plan: Planned[];
       try {
-        await this.#timed('seq', () => seqs.prepare(pending.map((event) => event.conversationId)));
+        plan = await this.#plan(pending);
       } catch (error) {
-        for (const event of pending) failed.set(event.messageId, describe(error));
+        failAll(pending, error);
         break;
       }
-      const documents = pending.map((event) => toDocument(event, seqs.allocate(event.conversationId)));
-      const result = await this.#timed('insert', () => messages.insertOrdered(documents));
-      const { written } = result;
-      persisted.push(...documents.slice(0, written));
-      inserted += written;
+      const documents = plan.flatMap((item) => (item.doc ? [item.doc] : []));
+      const result =
+        documents.length > 0 ? await this.#timed('insert', () => messages.insertOrdered(documents)) : { written: 0 };
+      inserted += result.written;
+      // Everything planned before the first unwritten document stands; the rest is planned again.
+      const stuckAt = result.stopped ? plan.findIndex((item) => item.doc === documents[result.written]) : plan.length;
+      final.push(...plan.slice(0, stuckAt));
       if (!result.stopped) break;
-      const rest = documents.slice(written);
-      rewind(seqs, rest);
+      const rest = plan.slice(stuckAt);
+      rewind(
+        seqs,
+        rest.flatMap((item) => (item.doc ? [item.doc] : [])),
+      );
       const stuck = rest[0];
-      if (!stuck || !result.stopped.duplicateKey) {
+      const restEvents = rest.map((item) => item.event);
+      if (!stuck?.doc || !result.stopped.duplicateKey) {
         // The database failed: what was not written goes to the retry ladder.
-        seqs.forget(rest.map((doc) => doc.conversationId));
-        for (const doc of rest) failed.set(doc._id, describe(result.stopped.error));
+        seqs.forget(restEvents.map((event) => event.conversationId));
+        failAll(restEvents, result.stopped.error);
         break;
       }
-      let stored: MessageDocument | null;
+      let stored: LogDocument | null;
       try {
-        stored = await messages.findById(stuck._id);
+        stored = await messages.findById(stuck.doc._id);
       } catch (error) {
         // The database failed while telling a duplicate from a seq conflict: like any database
         // failure, what is not written goes to the retry ladder (never a rejected batch).
-        seqs.forget(rest.map((doc) => doc.conversationId));
-        for (const doc of rest) failed.set(doc._id, describe(error));
+        seqs.forget(restEvents.map((event) => event.conversationId));
+        failAll(restEvents, error);
         break;
       }
       if (stored) {
-        persisted.push(stored);
-        pending = rest
-          .slice(1)
-          .map((doc) => byId.get(doc._id))
-          .filter((event) => event !== undefined);
+        final.push(stored.kind === undefined ? { event: stuck.event, doc: stored } : { event: stuck.event, stored });
+        pending = restEvents.slice(1);
       } else {
-        // The seq is taken by another message: this counter was stale (another persister wrote
+        // The seq is taken by another document: this counter was stale (another persister wrote
         // this conversation meanwhile). Reload it from the database and go on.
-        seqs.forget([stuck.conversationId]);
+        seqs.forget([stuck.doc.conversationId]);
         conflicts += 1;
         if (conflicts > MAX_SEQ_CONFLICTS) {
-          for (const doc of rest) failed.set(doc._id, 'seq already taken repeatedly; will retry');
+          for (const event of restEvents) failed.set(inboundIdOf(event), 'seq already taken repeatedly; will retry');
           break;
         }
-        pending = rest.map((doc) => byId.get(doc._id)).filter((event) => event !== undefined);
+        pending = restEvents;
       }
     }
 
+    const persisted: MessageDocument[] = [];
+    const entries: WrittenEntry[] = [];
+    const answers: Answer[] = [];
+    await this.#applyEffects(final, failed);
+    for (const item of final) {
+      const { event } = item;
+      if (failed.has(inboundIdOf(event))) continue;
+      if (event.type === 'message.created') {
+        if (item.doc?.kind === undefined && item.doc) persisted.push(item.doc);
+        continue;
+      }
+      const entryDoc = item.stored ?? (item.doc?.kind !== undefined ? item.doc : undefined);
+      if (entryDoc) entries.push({ entryId: entryDoc._id, entry: toChangeEntry(entryDoc) });
+      if (item.membersAfter) this.#members.set(event.conversationId, item.membersAfter);
+      const outcome: CommandOutcome = entryDoc
+        ? { ok: true, seq: entryDoc.seq }
+        : outcomeOf(item.judgement ?? { kind: 'unchanged', seq: null });
+      answers.push({ event, outcome });
+    }
+
     const lastSeqs = new Map<string, number>();
-    for (const doc of persisted)
-      lastSeqs.set(doc.conversationId, Math.max(lastSeqs.get(doc.conversationId) ?? 0, doc.seq));
+    for (const { conversationId, seq } of [...persisted, ...entries.map((written) => written.entry)])
+      lastSeqs.set(conversationId, Math.max(lastSeqs.get(conversationId) ?? 0, seq));
     const lastSeqWritten =
-      persisted.length > 0 ? this.#timed('last_seq', () => this.#deps.lastSeqs.raise(lastSeqs)) : Promise.resolve();
+      lastSeqs.size > 0 ? this.#timed('last_seq', () => this.#deps.lastSeqs.raise(lastSeqs)) : Promise.resolve();
     // Observed by `announce`; until then a failure must not count as unhandled.
     lastSeqWritten.catch(() => undefined);
-    return { persisted, failed, inserted, lastSeqWritten, events: byId };
+    return { persisted, entries, answers, failed, inserted, lastSeqWritten, events: byId };
+  }
+
+  /** Seqs and judgements for the events, in order, against the state of their conversations. */
+  async #plan(events: readonly InboundEvent[]): Promise<Planned[]> {
+    const { seqs, messages, conversations } = this.#deps;
+    await this.#timed('seq', () => seqs.prepare(events.map((event) => event.conversationId)));
+    const hasCommands = events.some((event) => event.type === 'command.requested');
+    const state = hasCommands
+      ? await this.#timed('state', () => LogState.load({ messages, conversations }, events))
+      : LogState.empty();
+    const now = new Date();
+    return events.map((event): Planned => {
+      if (event.type === 'message.created') {
+        const doc = toDocument(event, seqs.allocate(event.conversationId));
+        state.addMessage(doc);
+        return { event, doc };
+      }
+      const stored = state.stored.get(event.commandId);
+      if (stored) return { event, stored };
+      const judgement = state.judge(event, event.commandId, () => seqs.allocate(event.conversationId), now);
+      if (judgement.kind !== 'entry') return { event, judgement };
+      const planned: Planned = { event, judgement, doc: toEntryDocument(event.commandId, judgement.entry) };
+      const members = judgement.entry.type === 'member.changed' ? state.membersOf(event.conversationId) : undefined;
+      return members ? { ...planned, membersAfter: [...members] } : planned;
+    });
+  }
+
+  /**
+   * What some entries change beyond the log: a delete erases the text of the message, of its
+   * edits and of notification previews; a rename sets the title; membership entries add or
+   * remove the membership. Re-applied for a command stored before (its effects may not have
+   * run), guarded so a late one never undoes a newer change. A failure sends the command round
+   * the retry ladder; its entry is stored, so the next pass applies only the effects.
+   */
+  async #applyEffects(items: readonly Planned[], failed: Map<string, string>): Promise<void> {
+    const { messages, conversations, notifications } = this.#deps;
+    const work = items.flatMap((item) => {
+      const entryDoc = item.stored ?? (item.doc?.kind !== undefined ? item.doc : undefined);
+      if (!entryDoc || item.event.type !== 'command.requested') return [];
+      const entry = toChangeEntry(entryDoc);
+      const replayed = item.stored !== undefined;
+      const erase = item.judgement?.kind === 'entry' ? item.judgement.erase : undefined;
+      return [{ id: entryDoc._id, entry, replayed, erase }];
+    });
+    for (const { id, entry, replayed, erase } of work) {
+      try {
+        switch (entry.type) {
+          case 'message.deleted': {
+            const ids = erase ?? [
+              entry.messageId,
+              ...(await messages.entriesAbout([entry.messageId]))
+                .filter((doc) => doc.kind === 'message.edited')
+                .map((doc) => doc._id),
+            ];
+            await messages.eraseBodies(ids);
+            await notifications.erasePreviewsOf(entry.messageId);
+            break;
+          }
+          case 'conversation.renamed':
+            await conversations.rename(entry.conversationId, entry.title, entry.seq);
+            break;
+          case 'member.changed': {
+            if (replayed) {
+              const latest = await messages.lastMemberEntry(entry.conversationId, entry.userId);
+              if (latest && latest._id !== id) break;
+            }
+            if (entry.change === 'added')
+              await conversations.addMembers(entry.conversationId, [entry.userId], new Date());
+            else await conversations.removeMember(entry.conversationId, entry.userId);
+            break;
+          }
+          default:
+            break;
+        }
+      } catch (error) {
+        this.#deps.logger?.warn({ err: error, entryId: id, type: entry.type }, 'entry effect failed; will retry');
+        failed.set(id, describe(error));
+      }
+    }
   }
 
   /** Runs one phase of a batch and records its time. */
-  #timed<T>(phase: 'seq' | 'insert' | 'last_seq' | 'announce', work: () => Promise<T>): Promise<T> {
+  #timed<T>(phase: 'seq' | 'state' | 'insert' | 'last_seq' | 'announce', work: () => Promise<T>): Promise<T> {
     const stop = this.#deps.metrics.phase.startTimer({ phase });
     return work().finally(() => stop());
   }
@@ -134,34 +304,69 @@ export class BatchWriter {
   /**
    * Log heads first, then the fanout: a client told of seq N finds lastSeq ≥ N on reconnect.
    * Throws when either fails; then the whole batch is to be retried (it is stored already).
+   * Answers go last and may be lost (the edge then answers `unavailable`, and a repeat is safe).
    */
   async announce(batch: WrittenBatch): Promise<void> {
-    const { persisted, events } = batch;
-    if (persisted.length === 0) return;
+    const { persisted, entries, answers, events } = batch;
+    if (persisted.length === 0 && entries.length === 0 && answers.length === 0) return;
     await batch.lastSeqWritten;
-    // The latest member list the edges sent for each conversation. Every stored document has an
-    // event here: a message id names its conversation (messageIdOf), so even a resend's stored
-    // document belongs to the conversation its event was sent to.
+    // Who hears of each conversation: the members this writer set last, else the latest list an
+    // edge sent. Every stored document has an event here: a message id names its conversation
+    // (messageIdOf), so even a resend's stored document belongs to the conversation it was sent to.
     const members = new Map<string, readonly string[]>();
-    for (const doc of persisted) {
-      const event = events.get(doc._id);
-      if (event) members.set(doc.conversationId, event.members);
+    for (const event of events.values()) members.set(event.conversationId, event.members);
+    for (const conversationId of members.keys()) {
+      const known = this.#members.get(conversationId);
+      if (known) members.set(conversationId, known);
     }
-    // Each conversation's messages go out in seq order (across conversations, order is free).
-    const ordered = [...persisted].sort((a, b) => a.conversationId.localeCompare(b.conversationId) || a.seq - b.seq);
-    await this.#timed('announce', () =>
-      Promise.all(
-        ordered.map((doc) => {
+    const pushes = [
+      // A resend of a message deleted since has nothing left to show: it is acked, not pushed.
+      ...persisted.filter(hasBody).map((doc) => ({
+        conversationId: doc.conversationId,
+        seq: doc.seq,
+        publish: () => {
           const event: MessagePersistedEvent = {
             type: 'message.persisted',
-            message: toChatMessage(doc),
+            message: { ...toChatMessage(doc), body: doc.body },
             members: [...(members.get(doc.conversationId) ?? [])],
           };
           return this.#deps.publisher.publish(EVENTS.messagePersisted, event);
-        }),
+        },
+      })),
+      ...entries.map(({ entryId, entry }) => ({
+        conversationId: entry.conversationId,
+        seq: entry.seq,
+        publish: () => {
+          const to = new Set(members.get(entry.conversationId) ?? []);
+          // Who left or was removed hears of it (their last push from this conversation).
+          if (entry.type === 'member.changed') to.add(entry.userId);
+          const event: EntryAppendedEvent = { type: 'entry.appended', entryId, entry, members: [...to] };
+          return this.#deps.publisher.publish(EVENTS.entryAppended, event);
+        },
+      })),
+    ];
+    // Each conversation's entries go out in seq order (across conversations, order is free).
+    pushes.sort((a, b) => a.conversationId.localeCompare(b.conversationId) || a.seq - b.seq);
+    await this.#timed('announce', () => Promise.all(pushes.map((push) => push.publish())));
+    await Promise.all(
+      answers.map(({ event, outcome }) =>
+        this.#deps.publisher
+          .publish(EVENTS.commandAnswered, {
+            type: 'command.answered',
+            commandId: event.commandId,
+            to: event.replyTo,
+            outcome,
+          })
+          .catch((error: unknown) =>
+            this.#deps.logger?.warn({ err: error, commandId: event.commandId }, 'command answer not sent'),
+          ),
       ),
     );
   }
+}
+
+function hasBody(doc: MessageDocument): doc is MessageDocument & { body: string } {
+  return doc.body !== undefined;
 }
 
 function toDocument(event: MessageCreatedEvent, seq: number): MessageDocument {
@@ -178,7 +383,7 @@ function toDocument(event: MessageCreatedEvent, seq: number): MessageDocument {
 }
 
 /** Hands the seqs of unwritten documents out again, from the lowest of each conversation. */
-function rewind(seqs: SeqAllocator, unwritten: readonly MessageDocument[]): void {
+function rewind(seqs: SeqAllocator, unwritten: readonly LogDocument[]): void {
   const lowest = new Map<string, number>();
   for (const doc of unwritten)
     lowest.set(doc.conversationId, Math.min(lowest.get(doc.conversationId) ?? doc.seq, doc.seq));

@@ -1,6 +1,7 @@
-import type { MessageCreatedEvent } from '@chat/contracts';
+import type { InboundEvent } from '@chat/contracts';
 import type { Logger } from '@chat/logger';
 import type { BatchWriter, WrittenBatch } from './batch-writer.js';
+import { inboundIdOf } from './log-state.js';
 import type { PersisterMetrics } from './persister-metrics.js';
 
 export interface InboundBatcherOptions {
@@ -21,7 +22,7 @@ export class NotPersistedError extends Error {
 }
 
 interface Submitted {
-  event: MessageCreatedEvent;
+  event: InboundEvent;
   /** The shard queue it came from: a lost channel drops what it submitted. */
   queue: string;
   /** Whether it carries `chat-replayed-at` (counted when it is stored). */
@@ -64,7 +65,7 @@ export class InboundBatcher {
   }
 
   /** Resolves once the message is stored and announced; rejects with `NotPersistedError` otherwise. */
-  submit(event: MessageCreatedEvent, queue: string, replayed = false): Promise<void> {
+  submit(event: InboundEvent, queue: string, replayed = false): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#unsettled += 1;
       const settle = (reason?: string) => {
@@ -159,18 +160,22 @@ export class InboundBatcher {
       for (const item of batch) item.settle(describe(error));
       return;
     }
-    const done = new Set(written.persisted.map((doc) => doc._id));
+    const done = new Set([
+      ...written.persisted.map((doc) => doc._id),
+      ...written.answers.map((answer) => answer.event.commandId),
+    ]);
     metrics.batchSize.observe(batch.length);
     metrics.persisted.inc(written.inserted);
-    metrics.duplicates.inc(done.size - written.inserted);
-    metrics.announced.inc(done.size);
+    metrics.duplicates.inc(Math.max(0, written.persisted.length + written.entries.length - written.inserted));
+    metrics.announced.inc(written.persisted.length);
     let replayed = 0;
     for (const item of batch) {
-      if (done.has(item.event.messageId)) {
+      const id = inboundIdOf(item.event);
+      if (done.has(id)) {
         if (item.replayed) replayed += 1;
         item.settle();
       } else {
-        item.settle(written.failed.get(item.event.messageId) ?? 'not written');
+        item.settle(written.failed.get(id) ?? 'not written');
       }
     }
     if (replayed > 0) metrics.replayed.inc(replayed);

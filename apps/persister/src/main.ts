@@ -15,6 +15,7 @@ import {
   shardQueue,
 } from '@chat/broker';
 import { loadConfig, persisterEnv } from '@chat/config';
+import { inboundEvent } from '@chat/contracts';
 import { createLogger } from '@chat/logger';
 import {
   closeServer,
@@ -25,7 +26,13 @@ import {
   startMetricsServer,
   startOpsServer,
 } from '@chat/runtime';
-import { connectMongo, LogHeads, MessageRepository } from '@chat/storage';
+import {
+  ConversationRepository,
+  connectMongo,
+  LogHeads,
+  MessageRepository,
+  NotificationRepository,
+} from '@chat/storage';
 import { Redis } from 'ioredis';
 import { BatchWriter } from './batch-writer.js';
 import { InboundBatcher } from './inbound-batcher.js';
@@ -73,7 +80,22 @@ runApp('persister', async () => {
   const messages = new MessageRepository(mongo.collections.messages, mongo.dialect);
   const seqs = new SeqAllocator((conversationId) => messages.lastSeqOf(conversationId));
   const lastSeqs = new LogHeads(redis, config.redis.prefix, messages);
-  const writer = new BatchWriter({ messages, seqs, publisher, lastSeqs, metrics });
+  const conversations = new ConversationRepository(
+    mongo.collections.conversations,
+    mongo.collections.memberships,
+    mongo.dialect,
+  );
+  const notifications = new NotificationRepository(mongo.collections.notifications, mongo.dialect);
+  const writer = new BatchWriter({
+    messages,
+    conversations,
+    notifications,
+    seqs,
+    publisher,
+    lastSeqs,
+    metrics,
+    logger,
+  });
   const batcher = new InboundBatcher(writer, logger, {
     batchMax: config.batchMax,
     batchWaitMs: config.batchWaitMs,
@@ -88,7 +110,8 @@ runApp('persister', async () => {
       name: queue,
       queue,
       prefetch: config.prefetch,
-      schema: EVENTS.messageCreated.schema,
+      // Messages and the commands that append the log's other entries, in one order per conversation.
+      schema: inboundEvent,
       inspect: (event, delivery) =>
         delivery.message.properties.headers?.[HEADERS.conversationId] === event.conversationId
           ? undefined
@@ -107,6 +130,7 @@ runApp('persister', async () => {
       // process held of it before is being redelivered.
       onAttached: () => {
         seqs.clear();
+        writer.forgetMembers();
         batcher.dropQueue(queue);
       },
     });

@@ -1,11 +1,13 @@
 import {
   ChatError,
-  type ChatMessage,
   type Conversation,
+  type CurrentMessage,
+  FoldedMessage,
   type HistoryQuery,
-  LOG_DEFAULT_LIMIT,
+  type LogCommand,
   type LogEntry,
   type LogQuery,
+  MAX_MESSAGE_BODY_BYTES,
   type SessionConversation,
 } from '@chat/contracts';
 import type {
@@ -15,9 +17,10 @@ import type {
   MessageRepository,
   UserRepository,
 } from '@chat/storage';
-import { directKeyOf, toChatMessage } from '@chat/storage';
+import { directKeyOf, toChangeEntry, toChatMessage, toLogEntry } from '@chat/storage';
 import { v7 as uuidv7 } from 'uuid';
 import { UNREAD_COUNT_CAP } from './limits.js';
+import type { LogCommands } from './log-commands.js';
 import type { CachedConversation, MembershipCache } from './membership-cache.js';
 
 export interface ConversationServiceDependencies {
@@ -27,6 +30,8 @@ export interface ConversationServiceDependencies {
   heads: LogHeads;
   users: UserRepository;
   cache: MembershipCache;
+  /** Asks a conversation's writer to append a change to its log. */
+  commands: Pick<LogCommands, 'request'>;
   /** Tells every edge node (this one included) that a conversation's members changed. */
   announceMembership: (conversationId: string, members: string[]) => Promise<void>;
   /** Members a group may have, its creator included (GROUP_MAX_MEMBERS). */
@@ -121,9 +126,13 @@ export class ConversationService {
     return toConversation(conversation, memberIds, 0);
   }
 
-  async addMember(userId: string, conversationId: string, newMemberId: string): Promise<Conversation> {
-    const conversation = await this.requireMember(userId, conversationId);
-    if (conversation.kind !== 'group') throw new ChatError('bad_request', 'members can only be added to a group');
+  /** Adds a member (any member may); `seq` is the `member.changed` entry, `null` if they were one already. */
+  async addMember(
+    userId: string,
+    conversationId: string,
+    newMemberId: string,
+  ): Promise<{ conversation: Conversation; seq: number | null }> {
+    const conversation = await this.#requireGroupMember(userId, conversationId);
     if (!(await this.#deps.users.findById(newMemberId))) throw new ChatError('not_found', 'no such user');
     const members = (await this.#deps.conversations.membersOf([conversationId])).get(conversationId) ?? [];
     if (!members.includes(newMemberId) && members.length >= this.#deps.groupMaxMembers) {
@@ -132,15 +141,59 @@ export class ConversationService {
         `the group is full: a group has at most ${this.#deps.groupMaxMembers} members`,
       );
     }
-    await this.#deps.conversations.addMembers(conversationId, [newMemberId], new Date());
-    return this.#afterMembershipChange(conversationId);
+    const seq = await this.#deps.commands.request(userId, conversation, { kind: 'member.add', userId: newMemberId });
+    return { conversation: await this.#current(conversationId), seq };
   }
 
-  async leave(userId: string, conversationId: string): Promise<void> {
+  /** Leaves a group; `seq` is the `member.changed` entry. */
+  async leave(userId: string, conversationId: string): Promise<{ seq: number | null }> {
+    const conversation = await this.#requireGroupMember(userId, conversationId);
+    const seq = await this.#deps.commands.request(userId, conversation, { kind: 'member.leave' });
+    this.#deps.cache.invalidate(conversationId);
+    return { seq };
+  }
+
+  /** The owner removes a member; their pushes stop and their `log.get` ends at this entry. */
+  async removeMember(userId: string, conversationId: string, memberId: string): Promise<{ seq: number | null }> {
+    const conversation = await this.#requireOwner(userId, conversationId, 'remove members');
+    if (memberId === userId) throw new ChatError('bad_request', 'the owner leaves with conversation.leave');
+    const seq = await this.#deps.commands.request(userId, conversation, { kind: 'member.remove', userId: memberId });
+    this.#deps.cache.invalidate(conversationId);
+    return { seq };
+  }
+
+  /** The owner renames a group. */
+  async rename(userId: string, conversationId: string, title: string): Promise<{ seq: number | null }> {
+    const conversation = await this.#requireOwner(userId, conversationId, 'rename it');
+    return { seq: await this.#deps.commands.request(userId, conversation, { kind: 'conversation.rename', title }) };
+  }
+
+  /**
+   * A member's change to a message (edit, delete, reaction). Who may make it (the sender, a
+   * group's owner) and whether it applies are for the conversation's writer to judge.
+   */
+  async changeMessage(
+    userId: string,
+    conversationId: string,
+    command: Extract<LogCommand, { messageId: string }>,
+  ): Promise<{ seq: number | null }> {
+    if (command.kind === 'message.edit' && Buffer.byteLength(command.body) > MAX_MESSAGE_BODY_BYTES) {
+      throw new ChatError('too_large', `message body is larger than ${MAX_MESSAGE_BODY_BYTES} bytes`);
+    }
     const conversation = await this.requireMember(userId, conversationId);
-    if (conversation.kind !== 'group') throw new ChatError('bad_request', 'a direct conversation cannot be left');
-    await this.#deps.conversations.removeMember(conversationId, userId);
-    await this.#afterMembershipChange(conversationId);
+    return { seq: await this.#deps.commands.request(userId, conversation, command) };
+  }
+
+  async #requireGroupMember(userId: string, conversationId: string): Promise<CachedConversation> {
+    const conversation = await this.requireMember(userId, conversationId);
+    if (conversation.kind !== 'group') throw new ChatError('bad_request', 'a direct conversation has no such change');
+    return conversation;
+  }
+
+  async #requireOwner(userId: string, conversationId: string, what: string): Promise<CachedConversation> {
+    const conversation = await this.#requireGroupMember(userId, conversationId);
+    if (conversation.ownerId !== userId) throw new ChatError('forbidden', `only the group's owner can ${what}`);
+    return conversation;
   }
 
   /** Every conversation of the user, with members and lastSeq. */
@@ -175,37 +228,46 @@ export class ConversationService {
     return rows.sort((a, b) => b.lastSeq - a.lastSeq || a.id.localeCompare(b.id));
   }
 
-  async history(userId: string, query: HistoryQuery): Promise<ChatMessage[]> {
+  /** A page of messages in their current state: folded with the entries about them, as the asker sees them. */
+  async history(userId: string, query: HistoryQuery): Promise<CurrentMessage[]> {
     await this.requireMember(userId, query.conversationId);
     const documents = await this.#deps.messages.page(query);
-    return documents.map(toChatMessage);
+    const folded = new Map(documents.map((document) => [document._id, new FoldedMessage(toChatMessage(document))]));
+    for (const entry of await this.#deps.messages.entriesAbout([...folded.keys()])) {
+      const change = toChangeEntry(entry);
+      if ('messageId' in change) folded.get(change.messageId)?.apply(change);
+    }
+    return [...folded.values()].map((message) => message.current(userId));
   }
 
   /**
-   * The log after `afterSeq`, ascending, for a member. Its only entries so far are new
-   * messages, so the log is the messages collection read by seq.
+   * The log after `afterSeq`, ascending: every kind of entry, each as the push that announced
+   * it. A member who left or was removed reads it up to that entry and nothing after.
    */
   async log(userId: string, query: LogQuery): Promise<LogEntry[]> {
-    await this.requireMember(userId, query.conversationId);
-    const documents = await this.#deps.messages.page({
-      conversationId: query.conversationId,
-      afterSeq: query.afterSeq,
-      limit: query.limit ?? LOG_DEFAULT_LIMIT,
-    });
-    return documents.map((document) => ({ type: 'message.new', message: toChatMessage(document) }));
+    let upToSeq: number | undefined;
+    try {
+      await this.requireMember(userId, query.conversationId);
+    } catch (error) {
+      if (!(error instanceof ChatError) || error.code !== 'forbidden') throw error;
+      const last = await this.#deps.messages.lastMemberEntry(query.conversationId, userId);
+      if (!last || last.change === 'added') throw error;
+      upToSeq = last.seq;
+    }
+    const documents = await this.#deps.messages.entries(query.conversationId, query.afterSeq, query.limit, upToSeq);
+    return documents.map(toLogEntry);
   }
 
-  async #afterMembershipChange(conversationId: string): Promise<Conversation> {
+  /** A conversation as it stands now, read past the cache (after a change of its members). */
+  async #current(conversationId: string): Promise<Conversation> {
+    this.#deps.cache.invalidate(conversationId);
     const [document, members, lastSeq] = await Promise.all([
       this.#deps.conversations.findById(conversationId),
       this.#deps.conversations.membersOf([conversationId]),
       this.#deps.heads.headOf(conversationId),
     ]);
     if (!document) throw new ChatError('not_found', 'no such conversation');
-    const memberIds = members.get(conversationId) ?? [];
-    this.#deps.cache.invalidate(conversationId);
-    await this.#deps.announceMembership(conversationId, memberIds);
-    return toConversation(document, memberIds, lastSeq);
+    return toConversation(document, members.get(conversationId) ?? [], lastSeq);
   }
 }
 

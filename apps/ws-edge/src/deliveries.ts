@@ -1,5 +1,6 @@
 import { type BrokerConnection, declareEdgeQueue, EventWorker, type EventWorkerCounters } from '@chat/broker';
 import {
+  type CommandAnsweredEvent,
   type DeliveryEvent,
   deliveryEvent,
   type MessageNewFrame,
@@ -33,6 +34,8 @@ export interface DeliveryRouterDependencies {
   /** This node's presence key, and how to re-announce its sessions when the worker asks. */
   presenceNode: string;
   resyncPresence: () => void;
+  /** A writer answered a command this node asked for. */
+  answered: (answer: CommandAnsweredEvent) => void;
   metrics: EdgeMetrics;
 }
 
@@ -62,6 +65,24 @@ export class DeliveryRouter {
         this.#deps.metrics.deliveryLatency.observe(Math.max(0, Date.now() - Date.parse(message.createdAt)) / 1000);
         return;
       }
+      case 'entry.appended': {
+        const { entry, entryId, members } = event;
+        if (this.#pushed.has(entryId)) return;
+        this.#pushed.set(entryId, true);
+        if (entry.type === 'member.changed') {
+          this.#deps.cache.invalidate(entry.conversationId);
+          const current = entry.change === 'added' ? members : members.filter((userId) => userId !== entry.userId);
+          const sessionsOfMembers = current.flatMap((userId) => [...(this.#deps.sessions.of(userId) ?? [])]);
+          this.#deps.contacts.updateConversation(entry.conversationId, current, sessionsOfMembers);
+        } else if (entry.type === 'conversation.renamed') {
+          this.#deps.cache.invalidate(entry.conversationId);
+        }
+        this.#pushToMembers(members, JSON.stringify(entry), entry.type);
+        return;
+      }
+      case 'command.answered':
+        this.#deps.answered(event);
+        return;
       case 'membership.changed': {
         this.#deps.cache.invalidate(event.conversationId);
         const sessionsOfMembers = event.members.flatMap((userId) => [...(this.#deps.sessions.of(userId) ?? [])]);

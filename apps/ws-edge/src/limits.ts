@@ -28,3 +28,9 @@ export const CLOSE_GRACE_MS = 2_000;
  * long to read through to it (nothing more is queued meanwhile) before it is cut.
  */
 export const SLOW_CLIENT_CLOSE_GRACE_MS = 10_000;
+/**
+ * How long a change (edit, delete, reaction, membership, rename) waits for its conversation's
+ * writer to answer before the client is told `unavailable`. The writer normally answers within a
+ * batch; past this it is down, busy with a backlog, or its answer was lost. Repeating is safe.
+ */
+export const COMMAND_ANSWER_TIMEOUT_MS = 5_000;

@@ -1,4 +1,4 @@
-import { BrokerConnection, ConfirmPublisher, EVENTS, EventPublisher, EXCHANGES } from '@chat/broker';
+import { BrokerConnection, ConfirmPublisher, EVENTS, EventPublisher, EXCHANGES, QUEUES } from '@chat/broker';
 import { loadConfig, wsEdgeEnv } from '@chat/config';
 import { createLogger, serializeRequest } from '@chat/logger';
 import { PresenceStore } from '@chat/presence-store';
@@ -43,15 +43,22 @@ import { conversationLeave } from './handlers/conversation-leave.js';
 import { conversationList } from './handlers/conversation-list.js';
 import { conversationOpenDirect } from './handlers/conversation-open-direct.js';
 import { conversationReceipts } from './handlers/conversation-receipts.js';
+import { conversationRemoveMember } from './handlers/conversation-remove-member.js';
+import { conversationRename } from './handlers/conversation-rename.js';
 import { historyGet } from './handlers/history-get.js';
 import { logGet } from './handlers/log-get.js';
+import { messageDelete } from './handlers/message-delete.js';
 import { messageDelivered } from './handlers/message-delivered.js';
+import { messageEdit } from './handlers/message-edit.js';
 import { messageRead } from './handlers/message-read.js';
 import { messageSend } from './handlers/message-send.js';
 import { ping } from './handlers/ping.js';
 import { presenceQuery } from './handlers/presence-query.js';
+import { reactionAdd } from './handlers/reaction-add.js';
+import { reactionRemove } from './handlers/reaction-remove.js';
 import { typing } from './handlers/typing.js';
 import { LocalSessions } from './local-sessions.js';
+import { LogCommands } from './log-commands.js';
 import { MembershipCache } from './membership-cache.js';
 import { MessageIntake } from './message-intake.js';
 import { PresenceReporter } from './presence-reporter.js';
@@ -97,7 +104,10 @@ runApp('ws-edge', async () => {
   const cache = new MembershipCache(conversationRepository);
   const messages = new MessageRepository(mongo.collections.messages, mongo.dialect);
   const heads = new LogHeads(redis, config.redis.prefix, messages);
+  // Answers come back on this node's delivery queue (declared by its delivery worker).
+  const commands = new LogCommands(publisher, { replyTo: QUEUES.edge(config.nodeId) });
   const conversations = new ConversationService({
+    commands,
     conversations: conversationRepository,
     messages,
     heads,
@@ -119,12 +129,18 @@ runApp('ws-edge', async () => {
   const router = new FrameRouter(
     [
       messageSend,
+      messageEdit,
+      messageDelete,
+      reactionAdd,
+      reactionRemove,
       historyGet,
       logGet,
       conversationOpenDirect,
       conversationCreateGroup,
       conversationAddMember,
       conversationLeave,
+      conversationRemoveMember,
+      conversationRename,
       conversationList,
       authRefresh,
       typing,
@@ -153,6 +169,7 @@ runApp('ws-edge', async () => {
       contacts,
       presenceNode: reporter.node,
       resyncPresence: () => void reporter.snapshot(),
+      answered: (answer) => commands.answered(answer),
       metrics,
     }),
   );

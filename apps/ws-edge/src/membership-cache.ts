@@ -6,6 +6,8 @@ export interface CachedConversation {
   id: string;
   kind: ConversationKind;
   title?: string;
+  /** Groups: their creator, who may rename, remove members and delete any message. */
+  ownerId?: string;
   members: ReadonlySet<string>;
   createdAt: Date;
 }
@@ -76,6 +78,7 @@ export class MembershipCache {
       id: conversation._id,
       kind: conversation.kind,
       ...(conversation.title === undefined ? {} : { title: conversation.title }),
+      ...(conversation.kind === 'group' ? { ownerId: conversation.createdBy } : {}),
       members: new Set(members.get(conversationId) ?? []),
       createdAt: conversation.createdAt,
     };

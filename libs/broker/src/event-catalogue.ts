@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type CommandAnsweredEvent,
+  type CommandRequestedEvent,
+  commandAnsweredEvent,
+  commandRequestedEvent,
+  type EntryAppendedEvent,
+  entryAppendedEvent,
   type MembershipChangedEvent,
   type MessageCreatedEvent,
   type MessagePersistedEvent,
@@ -20,7 +26,7 @@ import {
   typingEvent,
 } from '@chat/contracts';
 import type { z } from 'zod';
-import { EXCHANGES, HEADERS } from './topology.js';
+import { DEFAULT_EXCHANGE, EXCHANGES, HEADERS } from './topology.js';
 
 /**
  * One entry of the event catalogue: everything a publisher and a consumer must agree on about
@@ -68,6 +74,39 @@ export const EVENTS = {
     durable: true,
     mandatory: true,
     headers: (event) => ({ [HEADERS.conversationId]: event.conversationId }),
+  }),
+  /** ws-edge → persister shards, like a message: the conversation's writer judges and appends it. */
+  commandRequested: defineEvent<CommandRequestedEvent>({
+    name: 'command.requested',
+    exchange: EXCHANGES.inbound,
+    routingKey: () => '',
+    schema: commandRequestedEvent,
+    messageId: (event) => event.commandId,
+    durable: true,
+    mandatory: true,
+    headers: (event) => ({ [HEADERS.conversationId]: event.conversationId }),
+  }),
+  /**
+   * persister → the asking edge's own queue, through the default exchange (its routing key is
+   * the queue's name). Not durable: the edge that waits for it is alive, or nobody waits.
+   */
+  commandAnswered: defineEvent<CommandAnsweredEvent>({
+    name: 'command.answered',
+    exchange: DEFAULT_EXCHANGE,
+    routingKey: (event) => event.to,
+    schema: commandAnsweredEvent,
+    messageId: (event) => `answer-${event.commandId}`,
+    ...ephemeral,
+  }),
+  /** persister → chat.events → every edge: a change entry (edit, delete, reaction, membership, rename) is durable. */
+  entryAppended: defineEvent<EntryAppendedEvent>({
+    name: 'entry.appended',
+    exchange: EXCHANGES.events,
+    routingKey: (event) => event.type,
+    schema: entryAppendedEvent,
+    messageId: (event) => `entry-${event.entryId}`,
+    durable: true,
+    mandatory: false,
   }),
   /** persister → chat.events (durable domain events) → every edge through chat.deliveries, and the notifier. */
   messagePersisted: defineEvent<MessagePersistedEvent>({

@@ -14,6 +14,7 @@ export {
 } from './event-worker.js';
 export { Delivery, QueueConsumer, type QueueConsumerOptions } from './queue-consumer.js';
 export {
+  DEFAULT_EXCHANGE,
   deadQueue,
   declareEdgeQueue,
   declareTopology,

@@ -27,6 +27,9 @@ export const EXCHANGES = {
 
 export type ExchangeName = (typeof EXCHANGES)[keyof typeof EXCHANGES];
 
+/** AMQP's default exchange: routes to the queue named by the routing key (answers to one edge's queue). */
+export const DEFAULT_EXCHANGE = '';
+
 export const QUEUES = {
   shard: (index: number) => `persister.messages.${index}`,
   retry: (delayMs: number) => `persister.retry.${durationLabel(delayMs)}`,

@@ -30,7 +30,8 @@ export interface ChatMessage {
   conversationId: string;
   seq: number;
   senderId: string;
-  body: string;
+  /** Absent only once the message is deleted: its text is erased from storage. */
+  body?: string;
   clientMsgId: string;
   /** The message of the same conversation this one answers. */
   replyTo?: string;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { clientMsgId, directTarget, groupSpec, historyQuery, logQuery, messageBody, seq } from './chat.js';
+import { clientMsgId, directTarget, groupSpec, groupTitle, historyQuery, logQuery, messageBody, seq } from './chat.js';
+import { emoji } from './log-entries.js';
 import { id } from './primitives.js';
 
 /**
@@ -16,11 +17,17 @@ export const CLIENT_FRAME_SCHEMAS = {
     clientMsgId: clientMsgId.optional(),
     replyTo: id.optional(),
   }),
+  'message.edit': z.object({ conversationId: id, messageId: id, body: messageBody }),
+  'message.delete': z.object({ conversationId: id, messageId: id }),
+  'reaction.add': z.object({ conversationId: id, messageId: id, emoji }),
+  'reaction.remove': z.object({ conversationId: id, messageId: id, emoji }),
   'history.get': historyQuery,
   'log.get': logQuery,
   'conversation.open_direct': directTarget,
   'conversation.create_group': groupSpec,
   'conversation.add_member': z.object({ conversationId: id, userId: id }),
+  'conversation.remove_member': z.object({ conversationId: id, userId: id }),
+  'conversation.rename': z.object({ conversationId: id, title: groupTitle }),
   'conversation.leave': z.object({ conversationId: id }),
   'conversation.list': z.object({}),
   'auth.refresh': z.object({ accessToken: z.string().min(1).max(4_096) }),

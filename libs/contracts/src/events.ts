@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { clientMsgId, MAX_GROUP_MEMBERS, MAX_MESSAGE_BODY_BYTES, messageBody, seq } from './chat.js';
+import { clientMsgId, groupTitle, MAX_GROUP_MEMBERS, MAX_MESSAGE_BODY_BYTES, messageBody, seq } from './chat.js';
+import { ERROR_CODES } from './errors.js';
+import { changeEntry, emoji } from './log-entries.js';
 import { id } from './primitives.js';
 
 /**
@@ -8,6 +10,7 @@ import { id } from './primitives.js';
  */
 
 const isoDate = z.iso.datetime({ offset: true });
+const sizedBody = messageBody.refine((body) => Buffer.byteLength(body) <= MAX_MESSAGE_BODY_BYTES, 'body too large');
 
 /**
  * chat.inbound: an edge accepted a message from a client. `members` are the conversation's
@@ -20,13 +23,83 @@ export const messageCreatedEvent = z.object({
   conversationId: id,
   senderId: id,
   clientMsgId,
-  body: messageBody.refine((body) => Buffer.byteLength(body) <= MAX_MESSAGE_BODY_BYTES, 'body too large'),
+  body: sizedBody,
   /** A message of the same conversation, checked by the edge. */
   replyTo: id.optional(),
   createdAt: isoDate,
   members: z.array(id).max(MAX_GROUP_MEMBERS),
 });
 export type MessageCreatedEvent = z.output<typeof messageCreatedEvent>;
+
+/**
+ * A change a member asked for, which only the conversation's writer can judge (the message may
+ * have been deleted meanwhile, the reaction may exist already). `member.*` are groups only.
+ */
+export const logCommand = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('message.edit'), messageId: id, body: sizedBody }),
+  z.object({ kind: z.literal('message.delete'), messageId: id }),
+  z.object({ kind: z.literal('reaction.add'), messageId: id, emoji }),
+  z.object({ kind: z.literal('reaction.remove'), messageId: id, emoji }),
+  z.object({ kind: z.literal('conversation.rename'), title: groupTitle }),
+  z.object({ kind: z.literal('member.add'), userId: id }),
+  z.object({ kind: z.literal('member.remove'), userId: id }),
+  z.object({ kind: z.literal('member.leave') }),
+]);
+export type LogCommand = z.output<typeof logCommand>;
+
+/**
+ * chat.inbound: an edge asks the conversation's writer to append a change, hashed to the same
+ * shard as the conversation's messages so the writer orders both. `commandId` becomes the entry's
+ * id (a redelivery meets its own entry) and correlates the answer, which goes to `replyTo`: the
+ * asking edge's own queue.
+ */
+export const commandRequestedEvent = z.object({
+  type: z.literal('command.requested'),
+  commandId: id,
+  conversationId: id,
+  actorId: id,
+  /** A group's owner (who may delete any message); the edge read it with the membership. */
+  ownerId: id.optional(),
+  command: logCommand,
+  requestedAt: isoDate,
+  members: z.array(id).max(MAX_GROUP_MEMBERS),
+  replyTo: z.string().min(1).max(255),
+});
+export type CommandRequestedEvent = z.output<typeof commandRequestedEvent>;
+
+/** Everything a persister shard takes. */
+export const inboundEvent = z.discriminatedUnion('type', [messageCreatedEvent, commandRequestedEvent]);
+export type InboundEvent = z.output<typeof inboundEvent>;
+
+/**
+ * What the writer decided: the entry's seq (`null` when nothing needed writing and no entry
+ * stands for the request, as a reaction already there), or the error the client gets.
+ */
+export const commandOutcome = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), seq: seq.min(1).nullable() }),
+  z.object({ ok: z.literal(false), code: z.enum(ERROR_CODES), message: z.string().max(500) }),
+]);
+export type CommandOutcome = z.output<typeof commandOutcome>;
+
+/** persister → the asking edge's queue (default exchange): the outcome of one command. */
+export const commandAnsweredEvent = z.object({
+  type: z.literal('command.answered'),
+  commandId: id,
+  /** The queue it is addressed to (the command's `replyTo`). */
+  to: z.string().min(1).max(255),
+  outcome: commandOutcome,
+});
+export type CommandAnsweredEvent = z.output<typeof commandAnsweredEvent>;
+
+/** chat.events: a change entry is durable; pushed to `members` as it is. */
+export const entryAppendedEvent = z.object({
+  type: z.literal('entry.appended'),
+  entryId: id,
+  entry: changeEntry,
+  /** Who gets the push: the members after the change, and a member who was removed or left. */
+  members: z.array(id),
+});
+export type EntryAppendedEvent = z.output<typeof entryAppendedEvent>;
 
 export const chatMessage = z.object({
   id,
@@ -144,6 +217,8 @@ export type PresenceEvent = z.output<typeof presenceEvent>;
 /** Everything that arrives on an edge's delivery queue. */
 export const deliveryEvent = z.discriminatedUnion('type', [
   messagePersistedEvent,
+  entryAppendedEvent,
+  commandAnsweredEvent,
   membershipChangedEvent,
   messageReadEvent,
   receiptsChangedEvent,

@@ -5,6 +5,8 @@ export * from './errors.js';
 export * from './events.js';
 export * from './http-auth.js';
 export * from './http-chat.js';
+export * from './log-entries.js';
+export * from './log-fold.js';
 export * from './message-id.js';
 export * from './primitives.js';
 export * from './server-frames.js';

@@ -1,5 +1,6 @@
 import type { ChatMessage, Conversation } from './chat.js';
 import type { ErrorCode } from './errors.js';
+import type { ChangeEntry } from './log-entries.js';
 
 /** What the server sends over the WebSocket. */
 
@@ -37,7 +38,7 @@ export interface MessageNewFrame {
  * One entry of a conversation's log, as `log.get` returns it: the push that announced it, so a
  * client applies a replayed entry with the code that handles the push.
  */
-export type LogEntry = MessageNewFrame;
+export type LogEntry = MessageNewFrame | ChangeEntry;
 
 export interface PresenceChangedFrame {
   type: 'presence.changed';
@@ -75,6 +76,7 @@ export type ServerFrame =
   | AckFrame
   | ErrorFrame
   | MessageNewFrame
+  | ChangeEntry
   | PresenceChangedFrame
   | TypingFrame
   | MessageReadFrame

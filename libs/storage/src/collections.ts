@@ -1,8 +1,8 @@
 import type { Db } from 'mongodb';
 import type {
   ConversationDocument,
+  LogDocument,
   MembershipDocument,
-  MessageDocument,
   NotificationDocument,
   RefreshTokenDocument,
   UserDocument,
@@ -23,7 +23,7 @@ export function collectionsOf(db: Db) {
     refreshTokens: db.collection<RefreshTokenDocument>(COLLECTION_NAMES.refreshTokens),
     conversations: db.collection<ConversationDocument>(COLLECTION_NAMES.conversations),
     memberships: db.collection<MembershipDocument>(COLLECTION_NAMES.memberships),
-    messages: db.collection<MessageDocument>(COLLECTION_NAMES.messages),
+    messages: db.collection<LogDocument>(COLLECTION_NAMES.messages),
     notifications: db.collection<NotificationDocument>(COLLECTION_NAMES.notifications),
   };
 }

@@ -61,6 +61,19 @@ export class ConversationRepository {
     }
   }
 
+  /**
+   * Sets the title a `conversation.renamed` entry at `seq` gave it, unless a later rename set it
+   * already (a rename re-applied after a retry must not undo a newer one).
+   */
+  async rename(conversationId: string, title: string, seq: number): Promise<void> {
+    await this.#dialect.update(() =>
+      this.#conversations.updateOne(
+        { _id: conversationId, $or: [{ titleSeq: { $exists: false } }, { titleSeq: { $lt: seq } }] },
+        { $set: { title, titleSeq: seq } },
+      ),
+    );
+  }
+
   async insert(conversation: ConversationDocument): Promise<void> {
     await this.#conversations.insertOne(conversation);
   }

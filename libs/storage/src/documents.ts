@@ -37,8 +37,13 @@ export interface ConversationDocument {
   title?: string;
   /** For direct conversations only: the two member ids, sorted and joined. Unique. */
   directKey?: string;
-  /** Highest persisted seq; written only by the persister that owns the conversation's shard. */
+  /**
+   * Not maintained: the head of the log is the log's own highest seq, cached in Redis
+   * (`LogHeads`). Written as 0 by versions that read it, and by this one for them.
+   */
   lastSeq: number;
+  /** The seq of the `conversation.renamed` entry that set `title`; a late re-apply of an older one loses. */
+  titleSeq?: number;
   createdBy: string;
   createdAt: Date;
 }
@@ -62,19 +67,57 @@ export interface MembershipDocument {
   deliveredSeq?: number;
 }
 
+/** A new message: the log's `message.new` entries. The other entries of the log share its collection. */
 export interface MessageDocument {
   /** Derived from (senderId, clientMsgId): a resend has the same id. */
   _id: string;
+  kind?: undefined;
   conversationId: string;
   seq: number;
   senderId: string;
   clientMsgId: string;
-  body: string;
+  /** Unset when the message is deleted. */
+  body?: string;
   /** The message of the same conversation this one answers. */
   replyTo?: string;
   /** When the edge accepted it. */
   createdAt: Date;
 }
+
+/**
+ * Every other entry of a conversation's log (edits, deletes, reactions, membership, renames),
+ * in the messages collection so one ordered insert appends a batch of any kinds. The fields are
+ * those of the entry's push (`ChangeEntry`), with `kind` for its type and `createdAt` for when
+ * it was written (an edit's `editedAt`).
+ */
+export interface EntryDocument {
+  /** The id of the command that asked for it: a redelivered command meets its own entry. */
+  _id: string;
+  conversationId: string;
+  seq: number;
+  kind: 'message.edited' | 'message.deleted' | 'reaction.changed' | 'member.changed' | 'conversation.renamed';
+  /**
+   * Who wrote the entry (the push's `actorId`). Named as a message's sender, with `clientMsgId`
+   * set to the entry's id, so entries hold distinct values in the messages' unique
+   * (senderId, conversationId, clientMsgId) index: FerretDB has no partial index to leave them out.
+   */
+  senderId: string;
+  clientMsgId: string;
+  createdAt: Date;
+  /** The message it changes (edits, deletes, reactions): indexed, to fold a page of messages. */
+  messageId?: string;
+  /** An edit's new body; unset when its message is deleted. */
+  body?: string;
+  emoji?: string;
+  added?: boolean;
+  /** Reactions: who reacted; membership: who joined or went. */
+  userId?: string;
+  change?: 'added' | 'removed' | 'left';
+  title?: string;
+}
+
+/** What the messages collection holds: the whole log. */
+export type LogDocument = MessageDocument | EntryDocument;
 
 export interface NotificationDocument {
   _id: string;

@@ -5,7 +5,14 @@ export { isDuplicateKeyError } from './duplicate-key.js';
 export { ensureIndexes, INDEXES } from './indexes.js';
 export { LIVE_ACCOUNT_TTL_MS, LiveAccounts } from './live-accounts.js';
 export { LogHeads } from './log-heads.js';
-export { MessageRepository, type OrderedInsertResult, toChatMessage } from './messages.js';
+export {
+  MessageRepository,
+  type OrderedInsertResult,
+  toChangeEntry,
+  toChatMessage,
+  toEntryDocument,
+  toLogEntry,
+} from './messages.js';
 export { connectMongo, type MongoConnectionOptions, type MongoHandle } from './mongo.js';
 export { NotificationRepository } from './notifications.js';
 export { RefreshTokenRepository, RefreshTokenReusedError } from './refresh-tokens.js';

@@ -43,6 +43,14 @@ export const INDEXES: IndexDefinition[] = [
     key: { senderId: 1, conversationId: 1, clientMsgId: 1 },
     options: { name: 'sender_conversation_client_msg_unique', unique: true },
   },
+  // The entries about a message (edits, deletes, reactions): folded into a page of history.
+  {
+    collection: COLLECTION_NAMES.messages,
+    key: { messageId: 1 },
+    options: { name: 'message_entries', sparse: true },
+  },
+  // Notifications of a message: their previews are erased with it.
+  { collection: COLLECTION_NAMES.notifications, key: { messageIds: 1 }, options: { name: 'message_ids' } },
   {
     collection: COLLECTION_NAMES.notifications,
     key: { userId: 1, createdAt: 1 },

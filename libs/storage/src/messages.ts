@@ -1,7 +1,17 @@
-import { type ChatMessage, HISTORY_DEFAULT_LIMIT, type HistoryQuery } from '@chat/contracts';
-import { type Collection, MongoBulkWriteError } from 'mongodb';
-import type { MessageDocument } from './documents.js';
+import {
+  type ChangeEntry,
+  type ChatMessage,
+  HISTORY_DEFAULT_LIMIT,
+  type HistoryQuery,
+  LOG_DEFAULT_LIMIT,
+  type LogEntry,
+} from '@chat/contracts';
+import { type Collection, type Filter, MongoBulkWriteError } from 'mongodb';
+import type { EntryDocument, LogDocument, MessageDocument } from './documents.js';
 import type { ServerDialect } from './server-dialect.js';
+
+/** Only the log's messages (`kind` is set on every other entry). */
+const MESSAGES_ONLY = { kind: { $exists: false } } as const;
 
 /** A stored message as clients see it (history, pushes). */
 export function toChatMessage(doc: MessageDocument): ChatMessage {
@@ -10,11 +20,78 @@ export function toChatMessage(doc: MessageDocument): ChatMessage {
     conversationId: doc.conversationId,
     seq: doc.seq,
     senderId: doc.senderId,
-    body: doc.body,
+    ...(doc.body === undefined ? {} : { body: doc.body }),
     clientMsgId: doc.clientMsgId,
     ...(doc.replyTo === undefined ? {} : { replyTo: doc.replyTo }),
     createdAt: doc.createdAt.toISOString(),
   };
+}
+
+/** A stored change entry as its push. */
+export function toChangeEntry(doc: EntryDocument): ChangeEntry {
+  const base = { conversationId: doc.conversationId, seq: doc.seq, actorId: doc.senderId };
+  const messageId = doc.messageId ?? '';
+  switch (doc.kind) {
+    case 'message.edited':
+      return {
+        type: doc.kind,
+        ...base,
+        messageId,
+        ...(doc.body === undefined ? {} : { body: doc.body }),
+        editedAt: doc.createdAt.toISOString(),
+      };
+    case 'message.deleted':
+      return { type: doc.kind, ...base, messageId };
+    case 'reaction.changed':
+      return {
+        type: doc.kind,
+        ...base,
+        messageId,
+        userId: doc.userId ?? doc.senderId,
+        emoji: doc.emoji ?? '',
+        added: doc.added === true,
+      };
+    case 'member.changed':
+      return { type: doc.kind, ...base, userId: doc.userId ?? '', change: doc.change ?? 'added' };
+    case 'conversation.renamed':
+      return { type: doc.kind, ...base, title: doc.title ?? '' };
+  }
+}
+
+/** The document of a change entry, stored under `id` (the command's). */
+export function toEntryDocument(id: string, entry: ChangeEntry): EntryDocument {
+  const base = {
+    _id: id,
+    conversationId: entry.conversationId,
+    seq: entry.seq,
+    kind: entry.type,
+    senderId: entry.actorId,
+    clientMsgId: id,
+  };
+  switch (entry.type) {
+    case 'message.edited':
+      return { ...base, messageId: entry.messageId, body: entry.body ?? '', createdAt: new Date(entry.editedAt) };
+    case 'message.deleted':
+      return { ...base, messageId: entry.messageId, createdAt: new Date() };
+    case 'reaction.changed':
+      return {
+        ...base,
+        messageId: entry.messageId,
+        userId: entry.userId,
+        emoji: entry.emoji,
+        added: entry.added,
+        createdAt: new Date(),
+      };
+    case 'member.changed':
+      return { ...base, userId: entry.userId, change: entry.change, createdAt: new Date() };
+    case 'conversation.renamed':
+      return { ...base, title: entry.title, createdAt: new Date() };
+  }
+}
+
+/** Any stored document of the log as the entry `log.get` returns. */
+export function toLogEntry(doc: LogDocument): LogEntry {
+  return doc.kind === undefined ? { type: 'message.new', message: toChatMessage(doc) } : toChangeEntry(doc);
 }
 
 const DUPLICATE_KEY = 11000;
@@ -26,34 +103,39 @@ export interface OrderedInsertResult {
   stopped?: { duplicateKey: boolean; error: unknown };
 }
 
-/** Messages: written by the persister, read for history and resume. */
+/**
+ * A conversation's log: its messages and every other entry, one document each, numbered by
+ * `seq` (unique per conversation). Written by the persister that holds the conversation's shard;
+ * read for history (messages folded with the entries about them) and for resume (`log.get`).
+ */
 export class MessageRepository {
-  readonly #messages: Collection<MessageDocument>;
+  readonly #log: Collection<LogDocument>;
   readonly #dialect: ServerDialect;
 
-  constructor(messages: Collection<MessageDocument>, dialect: ServerDialect) {
-    this.#messages = messages;
+  constructor(log: Collection<LogDocument>, dialect: ServerDialect) {
+    this.#log = log;
     this.#dialect = dialect;
   }
 
   /** Which of these ids are stored already, with their documents (a redelivery or a resend). */
-  async findByIds(ids: readonly string[]): Promise<Map<string, MessageDocument>> {
-    const rows = await this.#dialect.findIn(this.#messages, '_id', ids);
+  async findByIds(ids: readonly string[]): Promise<Map<string, LogDocument>> {
+    const rows = await this.#dialect.findIn(this.#log, '_id', ids);
     return new Map(rows.map((row) => [row._id, row]));
   }
 
-  /** Whether a message with this id is stored in this conversation. */
+  /** Whether a message (not another kind of entry) with this id is stored in this conversation. */
   async isIn(conversationId: string, id: string): Promise<boolean> {
-    return (await this.#messages.findOne({ _id: id, conversationId }, { projection: { _id: 1 } })) !== null;
+    const filter = { _id: id, conversationId, ...MESSAGES_ONLY } as Filter<LogDocument>;
+    return (await this.#log.findOne(filter, { projection: { _id: 1 } })) !== null;
   }
 
-  findById(id: string): Promise<MessageDocument | null> {
-    return this.#messages.findOne({ _id: id });
+  findById(id: string): Promise<LogDocument | null> {
+    return this.#log.findOne({ _id: id });
   }
 
-  /** The highest seq of a conversation, 0 when it has none. */
+  /** The highest seq of a conversation's log (any kind of entry), 0 when it has none. */
   async lastSeqOf(conversationId: string): Promise<number> {
-    const [last] = await this.#messages
+    const [last] = await this.#log
       .find({ conversationId }, { projection: { seq: 1 } })
       .sort({ seq: -1 })
       .limit(1)
@@ -67,13 +149,13 @@ export class MessageRepository {
    * how far it got and why it stopped. One command on MongoDB; chunks sent one after another
    * where the server dialect needs them.
    */
-  async insertOrdered(documents: readonly MessageDocument[]): Promise<OrderedInsertResult> {
+  async insertOrdered(documents: readonly LogDocument[]): Promise<OrderedInsertResult> {
     let written = 0;
     const chunkSize = this.#dialect.orderedInsertChunk;
     for (let start = 0; start < documents.length; start += chunkSize) {
       const chunk = documents.slice(start, start + chunkSize);
       try {
-        await this.#messages.insertMany(chunk, { ordered: true });
+        await this.#log.insertMany(chunk, { ordered: true });
         written += chunk.length;
       } catch (error) {
         const inChunk = error instanceof MongoBulkWriteError ? (error.result?.insertedCount ?? 0) : 0;
@@ -92,33 +174,73 @@ export class MessageRepository {
   }
 
   /**
-   * One page of a conversation in ascending seq: after `afterSeq` (resume), before `beforeSeq`
-   * (scroll back), both (a window), or the latest page.
+   * One page of a conversation's messages in ascending seq: after `afterSeq` (resume), before
+   * `beforeSeq` (scroll back), both (a window), or the latest page. Other entries between them
+   * take seqs but no place in the page.
    */
   async page(query: HistoryQuery): Promise<MessageDocument[]> {
     const limit = query.limit ?? HISTORY_DEFAULT_LIMIT;
     const seqRange: { $gt?: number; $lt?: number } = {};
     if (query.afterSeq !== undefined) seqRange.$gt = query.afterSeq;
     if (query.beforeSeq !== undefined) seqRange.$lt = query.beforeSeq;
-    const filter =
-      Object.keys(seqRange).length > 0
-        ? { conversationId: query.conversationId, seq: seqRange }
-        : { conversationId: query.conversationId };
+    const filter = {
+      conversationId: query.conversationId,
+      ...(Object.keys(seqRange).length > 0 ? { seq: seqRange } : {}),
+      ...MESSAGES_ONLY,
+    } as Filter<LogDocument>;
     if (query.afterSeq !== undefined) {
-      return this.#messages.find(filter, this.#dialect.readOptions(limit)).sort({ seq: 1 }).limit(limit).toArray();
+      const ascending = this.#log.find(filter, this.#dialect.readOptions(limit)).sort({ seq: 1 }).limit(limit);
+      return (await ascending.toArray()) as MessageDocument[];
     }
-    const newestFirst = await this.#messages
+    const newestFirst = await this.#log
       .find(filter, this.#dialect.readOptions(limit))
       .sort({ seq: -1 })
       .limit(limit)
       .toArray();
-    return newestFirst.reverse();
+    return newestFirst.reverse() as MessageDocument[];
   }
 
-  /** Messages after `afterSeq` not sent by `userId`, counted up to `cap`. */
+  /** Entries of every kind after `afterSeq` and up to `upToSeq` when given, ascending. */
+  async entries(conversationId: string, afterSeq: number, limit = LOG_DEFAULT_LIMIT, upToSeq?: number) {
+    const seqRange = upToSeq === undefined ? { $gt: afterSeq } : { $gt: afterSeq, $lte: upToSeq };
+    return this.#log
+      .find({ conversationId, seq: seqRange }, this.#dialect.readOptions(limit))
+      .sort({ seq: 1 })
+      .limit(limit)
+      .toArray();
+  }
+
+  /** The entries about these messages (edits, deletes, reactions), ascending by seq. */
+  async entriesAbout(messageIds: readonly string[]): Promise<EntryDocument[]> {
+    if (messageIds.length === 0) return [];
+    const rows = (await this.#dialect.findIn(this.#log, 'messageId', messageIds)) as EntryDocument[];
+    return rows.sort((a, b) => a.seq - b.seq);
+  }
+
+  /** The latest membership entry of a user in a conversation (when they joined, left or were removed). */
+  async lastMemberEntry(conversationId: string, userId: string): Promise<EntryDocument | null> {
+    const [last] = await this.#log
+      .find({ conversationId, kind: 'member.changed', userId } as Filter<LogDocument>, this.#dialect.readOptions(1))
+      .sort({ seq: -1 })
+      .limit(1)
+      .toArray();
+    return (last as EntryDocument | undefined) ?? null;
+  }
+
+  /**
+   * Removes the text of these documents (a deleted message and its edits), one update each: a
+   * delete names a handful, and every server updates by `_id` through its index.
+   */
+  async eraseBodies(ids: readonly string[]): Promise<void> {
+    await Promise.all(
+      ids.map((id) => this.#dialect.update(() => this.#log.updateOne({ _id: id }, { $unset: { body: '' } }))),
+    );
+  }
+
+  /** Messages after `afterSeq` not sent by `userId`, counted up to `cap` (other entries never count). */
   countUnread(conversationId: string, userId: string, afterSeq: number, cap: number): Promise<number> {
-    return this.#messages.countDocuments(
-      { conversationId, seq: { $gt: afterSeq }, senderId: { $ne: userId } },
+    return this.#log.countDocuments(
+      { conversationId, seq: { $gt: afterSeq }, senderId: { $ne: userId }, ...MESSAGES_ONLY } as Filter<LogDocument>,
       { limit: cap },
     );
   }

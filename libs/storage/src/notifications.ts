@@ -26,6 +26,13 @@ export class NotificationRepository {
     }
   }
 
+  /** A message was deleted: the previews that quote it lose their text. */
+  async erasePreviewsOf(messageId: string): Promise<void> {
+    await this.#dialect.update(() =>
+      this.#notifications.updateMany({ messageIds: messageId }, { $set: { preview: '' } }),
+    );
+  }
+
   forUser(userId: string, limit = 50): Promise<NotificationDocument[]> {
     return this.#notifications
       .find({ userId }, this.#dialect.readOptions(limit))

@@ -1,10 +1,10 @@
 import { defineHandler } from './handler.js';
 
-/** `conversation.leave {conversationId}` → `ack {conversationId}`; groups only. */
+/** `conversation.leave {conversationId}` → `ack {conversationId, seq}`; groups only. */
 export const conversationLeave = defineHandler({
   type: 'conversation.leave',
-  handle: async (origin, frame, services) => {
-    await services.conversations.leave(origin.userId, frame.conversationId);
-    return { conversationId: frame.conversationId };
-  },
+  handle: async (origin, frame, services) => ({
+    conversationId: frame.conversationId,
+    ...(await services.conversations.leave(origin.userId, frame.conversationId)),
+  }),
 });
