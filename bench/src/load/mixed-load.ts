@@ -1,15 +1,25 @@
 import { MIXED_KINDS, type MixedKind } from './protocol.js';
 
+interface LiveMessage {
+  sender: number;
+  messageId: string;
+  /** Index into MIXED_KINDS of what happens to it next. */
+  next: number;
+}
+
 /**
  * Chooses which sends of an open-loop step are edits, deletes and reactions instead of new
- * messages, and about which message. Deterministic (every n-th send), so two runs offer the same
- * mix. Each sender walks its latest acked message through edit → reaction.add → reaction.remove
- * → delete; a deleted message is never touched again, and a sender with no live message sends a
- * new one instead, so every mixed frame is one the server must accept.
+ * messages, and about which message. Deterministic (every n-th send slot), so two runs offer
+ * the same mix. The slot goes to the sender of the oldest acked message still alive, not to the
+ * slot's own sender: with as many senders as a multiple of n, the same senders would otherwise
+ * get every mixed slot and never have a message to change. Each message goes through edit →
+ * reaction.add → reaction.remove → delete, one step per turn; a deleted one is never touched
+ * again, and with no live message the slot sends a new message, so every mixed frame is one the
+ * server must accept.
  */
 export class MixedLoad {
   readonly #every: number;
-  readonly #latest = new Map<number, { messageId: string; next: number }>();
+  readonly #live: LiveMessage[] = [];
 
   constructor(share: number) {
     this.#every = share > 0 ? Math.max(1, Math.round(1 / share)) : 0;
@@ -19,19 +29,19 @@ export class MixedLoad {
     return this.#every > 0;
   }
 
-  /** For send number `n` from sender `sender`: a mixed frame to send, or undefined for a new message. */
-  pick(n: number, sender: number): { kind: MixedKind; messageId: string } | undefined {
+  /** For send slot `n`: a mixed frame (and which sender sends it), or undefined for a new message. */
+  pick(n: number): { sender: number; kind: MixedKind; messageId: string } | undefined {
     if (!this.enabled || n % this.#every !== this.#every - 1) return undefined;
-    const latest = this.#latest.get(sender);
-    if (!latest) return undefined;
-    const kind = MIXED_KINDS[latest.next] as MixedKind;
-    latest.next += 1;
-    if (kind === 'message.delete') this.#latest.delete(sender);
-    return { kind, messageId: latest.messageId };
+    const message = this.#live.shift();
+    if (!message) return undefined;
+    const kind = MIXED_KINDS[message.next] as MixedKind;
+    message.next += 1;
+    if (kind !== 'message.delete') this.#live.push(message);
+    return { sender: message.sender, kind, messageId: message.messageId };
   }
 
-  /** A new message of this sender was acked: the next mixed frames are about it. */
+  /** A new message of this sender was acked: it can now be edited, reacted to and deleted. */
   acked(sender: number, messageId: string): void {
-    if (this.enabled) this.#latest.set(sender, { messageId, next: 0 });
+    if (this.enabled) this.#live.push({ sender, messageId, next: 0 });
   }
 }

@@ -90,14 +90,14 @@ async function step(command: Extract<WorkerCommand, { kind: 'step' }>): Promise<
   while (nowMs() - startedAt < command.durationMs) {
     const due = Math.floor((nowMs() - startedAt) * perMs) - sent;
     for (let i = 0; i < due; i += 1) {
-      const index = sent % senders.length;
-      const target = senders[index];
+      const target = senders[sent % senders.length];
       if (!target) break;
-      const other = mixedLoad.pick(sent, index);
-      if (other) {
+      const other = mixedLoad.pick(sent);
+      const otherSender = other ? senders[other.sender] : undefined;
+      if (other && otherSender) {
         const ref = `${mixedPrefix}${sent}`;
         mixedPending.set(ref, nowMs());
-        target.client.sendMixed(other.kind, ref, target.conversationId, other.messageId);
+        otherSender.client.sendMixed(other.kind, ref, otherSender.conversationId, other.messageId);
         mixed.sent += 1;
       } else {
         const id = `${command.tag}-${sent}`;

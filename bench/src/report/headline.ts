@@ -1,4 +1,4 @@
-import type { EndToEndReport, StepReport } from '../scenarios/end-to-end.js';
+import { type EndToEndReport, failureOf, type StepReport } from '../scenarios/end-to-end.js';
 import { FANOUT_P99_TARGET_MS } from '../scenarios/fanout.js';
 import { round } from '../stats.js';
 import type { BenchResults } from './results.js';
@@ -117,12 +117,14 @@ export function headlineOf(r: BenchResults): Headline {
     });
   }
   if (r.e2eMixed && e2e) {
-    const ratio = ofComposed(r.e2eMixed.maxSustainedPerS);
+    // Compared on the offered rate of frames: in the mixed run a tenth of them are not new messages, so fewer pushes are delivered.
+    const mixedOffered = maxSustainedOffered(r.e2eMixed);
+    const plainOffered = maxSustainedOffered(e2e);
+    const ratio = ofComposed(mixedOffered);
     targets.push({
       target: `the same rates with ${r.e2eMixed.mixedShare * 100}% edits, reactions and deletes mixed in`,
-      measured: `${r.e2eMixed.maxSustainedPerS}/s mixed against ${e2e.maxSustainedPerS}/s plain; ÷ composed = ${ratio ?? '?'}`,
-      met:
-        ratio === null ? null : ratio >= SUSTAINED_SHARE && r.e2eMixed.maxSustainedPerS >= 0.9 * e2e.maxSustainedPerS,
+      measured: `${mixedOffered} frames/s sustained mixed against ${plainOffered}/s plain; ÷ composed = ${ratio ?? '?'}`,
+      met: ratio === null ? null : ratio >= SUSTAINED_SHARE && mixedOffered >= plainOffered,
     });
   } else if (e2e) {
     targets.push({
@@ -156,6 +158,11 @@ export function headlineOf(r: BenchResults): Headline {
 /** The ladder's steps and the half-max step. */
 export function allSteps(run: EndToEndReport): StepReport[] {
   return run.halfMax ? [...run.steps, run.halfMax] : run.steps;
+}
+
+/** The highest offered rate of a step that held (p99 ≤ 250 ms, nothing lost). */
+function maxSustainedOffered(run: EndToEndReport): number {
+  return Math.max(0, ...run.steps.filter((step) => !failureOf(step)).map((step) => step.offeredPerS));
 }
 
 function worst(runs: ReadonlyArray<{ lastMemberMs: { p99: number } }>): number {
