@@ -16,19 +16,28 @@ export function costTable(
   if (present.length === 0) return [];
   const names = [...new Set(present.flatMap((column) => Object.keys(column.cost.usPerMessage)))];
   const shown = names.filter((name) =>
-    present.some((column) => (column.cost.usPerMessage[name] ?? 0) >= SHOWN_FROM_US),
+    present.some((column) => !column.percentOnly && (column.cost.usPerMessage[name] ?? 0) >= SHOWN_FROM_US),
   );
   const lines = [
     `| process | ${present.map((column) => column.label).join(' | ')} |`,
     `|---|${present.map(() => '---').join('|')}|`,
   ];
-  const row = (label: string, cell: (cost: CpuCost) => string) =>
-    lines.push(`| ${label} | ${present.map((column) => cell(column.cost)).join(' | ')} |`);
-  for (const name of shown) row(name, (cost) => format(cost.usPerMessage[name] ?? 0, cost.corePercent[name]));
+  // An idle window has no messages: only its shares of a core mean anything.
+  const row = (label: string, cell: (cost: CpuCost) => string, idle: (cost: CpuCost) => string = () => '–') =>
+    lines.push(
+      `| ${label} | ${present.map((column) => (column.percentOnly ? idle(column.cost) : cell(column.cost))).join(' | ')} |`,
+    );
+  for (const name of shown)
+    row(
+      name,
+      (cost) => format(cost.usPerMessage[name] ?? 0, cost.corePercent[name]),
+      (cost) => `${cost.corePercent[name] ?? 0}%`,
+    );
   row('**sum of the rows**', (cost) => `**${format(cost.listedUsPerMessage)}**`);
   row(
     'machine, all processes',
     (cost) => `${format(cost.machineUsPerMessage)} (${cost.machineBusyPercent}% of one core)`,
+    (cost) => `${cost.machineBusyPercent}%`,
   );
   row('not in any row (other processes, kernel)', (cost) => format(cost.unlistedUsPerMessage));
   row('messages in the window', (cost) => String(cost.messages));
