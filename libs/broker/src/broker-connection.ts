@@ -49,6 +49,11 @@ export class BrokerConnection {
     let connection: BrokerConnection | undefined;
     const model = await amqp.connect(withHeartbeat(options.url), {
       clientProperties: { connection_name: options.connectionName },
+      // amqplib leaves Nagle's algorithm on. A publish is several small frames: the last waits
+      // for the broker's TCP ack of the first, which a quorum queue's confirm does not carry,
+      // so the broker's delayed ack (about 40 ms) was added to every confirmed publish
+      // (measured: 34 ms per confirm to a quorum queue with it, 1.3 ms without).
+      noDelay: true,
       recovery: {
         initialDelay: 200,
         maxDelay: 5_000,
