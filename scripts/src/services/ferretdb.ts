@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { execFileAsync, findExecutable, MissingServiceError } from './commands.js';
+import { installLookupIndexes, withLookupPlans } from './ferretdb-lookup-indexes.js';
 import { waitForPort } from './net.js';
 import { TOOL_CACHE_DIR } from './paths.js';
 import { type ServiceProcess, spawnService } from './service-process.js';
@@ -162,6 +163,7 @@ export function withPoolSize(postgresUrl: string, maxConns = FERRETDB_POOL_MAX_C
 /** Starts FerretDB on its PostgreSQL backend and waits until it accepts connections. */
 export async function startFerretDb(options: FerretDbOptions): Promise<ServiceProcess> {
   await ensurePostgresDatabase(options.postgresUrl);
+  await installLookupIndexes(options.postgresUrl);
   mkdirSync(options.stateDir, { recursive: true });
   const service = spawnService(
     'ferretdb',
@@ -169,7 +171,7 @@ export async function startFerretDb(options: FerretDbOptions): Promise<ServicePr
     [
       `--listen-addr=${options.host}:${options.port}`,
       '--handler=postgresql',
-      `--postgresql-url=${withPoolSize(options.postgresUrl, options.poolMaxConns)}`,
+      `--postgresql-url=${withLookupPlans(withPoolSize(options.postgresUrl, options.poolMaxConns))}`,
       '--telemetry=disable',
       `--state-dir=${options.stateDir}`,
       '--debug-addr=-',
