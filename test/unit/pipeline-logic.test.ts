@@ -74,6 +74,48 @@ describe('pipeline logic', () => {
     });
   });
 
+  describe('seq allocator with log-head hints', () => {
+    it('loads a batch of new counters with one call for hints, and a lagging one exactly from the log after a conflict', async () => {
+      const log = new Map([
+        ['c1', 7],
+        ['c2', 3],
+      ]);
+      // The cache of log heads lags for c1: its writer died between its insert and raising the head.
+      const heads = new Map([
+        ['c1', 5],
+        ['c2', 3],
+      ]);
+      const hintCalls: string[][] = [];
+      const exactLoads: string[] = [];
+      const seqs = new SeqAllocator(
+        async (id) => {
+          exactLoads.push(id);
+          return log.get(id) ?? 0;
+        },
+        async (ids) => {
+          hintCalls.push([...ids]);
+          return new Map(ids.map((id) => [id, heads.get(id) ?? 0]));
+        },
+      );
+      await seqs.prepare(['c1', 'c2', 'c3']);
+      expect(hintCalls).to.deep.equal([['c1', 'c2', 'c3']]);
+      expect(exactLoads).to.deep.equal([]);
+      expect([seqs.allocate('c1'), seqs.allocate('c2'), seqs.allocate('c3')]).to.deep.equal([6, 4, 1]);
+      // 6 is taken in the log: the insert meets the unique index, and c1 is loaded from the log.
+      seqs.conflicted('c1');
+      await seqs.prepare(['c1', 'c2']);
+      expect(exactLoads).to.deep.equal(['c1']);
+      expect(hintCalls).to.have.length(1);
+      expect(seqs.allocate('c1')).to.equal(8);
+      // Once exact, c1 goes back to hints the next time it must be loaded.
+      seqs.forget(['c1']);
+      heads.set('c1', 8);
+      await seqs.prepare(['c1']);
+      expect(hintCalls.at(-1)).to.deep.equal(['c1']);
+      expect(seqs.allocate('c1')).to.equal(9);
+    });
+  });
+
   describe('message ids', () => {
     it('derives the same id from the same sender, conversation and clientMsgId, and different ids otherwise', () => {
       const a = '11111111-1111-4111-8111-111111111111';

@@ -176,7 +176,7 @@ export class BatchWriter {
       } else {
         // The seq is taken by another document: this counter was stale (another persister wrote
         // this conversation meanwhile). Reload it from the database and go on.
-        seqs.forget([stuck.doc.conversationId]);
+        seqs.conflicted(stuck.doc.conversationId);
         conflicts += 1;
         if (conflicts > MAX_SEQ_CONFLICTS) {
           for (const event of restEvents) failed.set(inboundIdOf(event), 'seq already taken repeatedly; will retry');

@@ -78,8 +78,11 @@ runApp('persister', async () => {
   const deadLetters = new DeadLetters(confirmPublisher);
 
   const messages = new MessageRepository(mongo.collections.messages, mongo.dialect);
-  const seqs = new SeqAllocator((conversationId) => messages.lastSeqOf(conversationId));
   const lastSeqs = new LogHeads(redis, config.redis.prefix, messages);
+  const seqs = new SeqAllocator(
+    (conversationId) => messages.lastSeqOf(conversationId),
+    (conversationIds) => lastSeqs.of(conversationIds),
+  );
   const conversations = new ConversationRepository(
     mongo.collections.conversations,
     mongo.collections.memberships,
