@@ -83,17 +83,27 @@ describe('notifier: a message that arrives while its window is being notified (i
         createdAt: new Date(),
       });
       await scheduler.handle({
-        type: 'message.persisted',
-        message: {
-          id,
-          conversationId: CONVERSATION,
-          seq,
-          senderId: SENDER,
-          body: `m${seq}`,
-          clientMsgId: `c${seq}`,
-          createdAt: new Date().toISOString(),
-        },
-        members: [SENDER, RECIPIENT],
+        type: 'log.appended',
+        segments: [
+          {
+            conversationId: CONVERSATION,
+            members: [SENDER, RECIPIENT],
+            entries: [
+              {
+                type: 'message.new',
+                message: {
+                  id,
+                  conversationId: CONVERSATION,
+                  seq,
+                  senderId: SENDER,
+                  body: `m${seq}`,
+                  clientMsgId: `c${seq}`,
+                  createdAt: new Date().toISOString(),
+                },
+              },
+            ],
+          },
+        ],
       });
       return id;
     };

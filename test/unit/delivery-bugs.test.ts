@@ -36,9 +36,14 @@ describe('delivery bugs', () => {
       return { router: new DeliveryRouter(deps), pushed };
     }
     const persisted = (message: ChatMessage & { body: string }) => ({
-      type: 'message.persisted' as const,
-      message,
-      members: [ALICE, BOB],
+      type: 'log.appended' as const,
+      segments: [
+        {
+          conversationId: message.conversationId,
+          members: [ALICE, BOB],
+          entries: [{ type: 'message.new' as const, message }],
+        },
+      ],
     });
 
     it('pushes seq 1 after seq 2 when seq 1 comes back from the retry ladder late', () => {

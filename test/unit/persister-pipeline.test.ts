@@ -1,5 +1,5 @@
 import type { EventPublisher } from '@chat/broker';
-import type { MessageCreatedEvent, MessagePersistedEvent } from '@chat/contracts';
+import type { LogAppendedEvent, MessageCreatedEvent } from '@chat/contracts';
 import { createLogger } from '@chat/logger';
 import type {
   ConversationRepository,
@@ -10,7 +10,7 @@ import type {
 } from '@chat/storage';
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
-import { BatchWriter, type WrittenBatch } from '../../apps/persister/src/batch-writer.js';
+import { BatchWriter, segmentsOf, type WrittenBatch } from '../../apps/persister/src/batch-writer.js';
 import { InboundBatcher, NotPersistedError } from '../../apps/persister/src/inbound-batcher.js';
 import { persisterMetrics } from '../../apps/persister/src/persister-metrics.js';
 import { SeqAllocator } from '../../apps/persister/src/seq-allocator.js';
@@ -106,9 +106,9 @@ function deferred<T = void>(): Deferred<T> {
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 function writerOver(messages: MemoryMessages, loadLastSeq: (conversationId: string) => Promise<number>) {
-  const announced: MessagePersistedEvent[] = [];
+  const announced: LogAppendedEvent[] = [];
   const publisher = {
-    publish: async (_definition: unknown, event: MessagePersistedEvent) => {
+    publish: async (_definition: unknown, event: LogAppendedEvent) => {
       announced.push(event);
     },
   } as unknown as EventPublisher;
@@ -151,8 +151,13 @@ describe('persister pipeline', () => {
       await writer.announce(batch);
       expect(raised).to.deep.equal([new Map([[A, 3]])]);
       // Announced per conversation in seq order, each with the members the edge sent.
-      expect(announced.map((e) => e.message.seq)).to.deep.equal([1, 2, 3]);
-      expect(announced.every((e) => e.members.join() === [SENDER, OTHER].join())).to.equal(true);
+      // One event for the batch; its messages in seq order, with the members the edge sent.
+      expect(announced).to.have.length(1);
+      const segments = announced[0]?.segments ?? [];
+      expect(segments.map((segment) => segment.members)).to.deep.equal([[SENDER, OTHER]]);
+      expect(
+        segments.flatMap((segment) => segment.entries.map((e) => (e.type === 'message.new' ? e.message.seq : e.seq))),
+      ).to.deep.equal([1, 2, 3]);
     });
 
     it('reloads a stale counter when its seq is taken by another message, and goes on', async () => {
@@ -197,6 +202,50 @@ describe('persister pipeline', () => {
     });
   });
 
+  describe('announce segments', () => {
+    it("groups each conversation's entries in seq order, cut where the recipients change", () => {
+      const message = (conversationId: string, seq: number) => ({
+        entry: {
+          type: 'message.new' as const,
+          message: {
+            id: `${conversationId}-${seq}`,
+            conversationId,
+            seq,
+            senderId: SENDER,
+            body: 'b',
+            clientMsgId: `c${seq}`,
+            createdAt: new Date(0).toISOString(),
+          },
+        },
+        members: [SENDER, OTHER],
+      });
+      const removal = {
+        entry: {
+          type: 'member.changed' as const,
+          conversationId: A,
+          seq: 3,
+          actorId: SENDER,
+          userId: OTHER,
+          change: 'removed' as const,
+        },
+        members: [SENDER, OTHER],
+      };
+      const after = { ...message(A, 4), members: [SENDER] };
+      const segments = segmentsOf([after, message(B, 1), removal, message(A, 2), message(A, 1)]);
+      expect(
+        segments.map((segment) => [
+          segment.conversationId,
+          segment.members,
+          segment.entries.map((e) => (e.type === 'message.new' ? e.message.seq : e.seq)),
+        ]),
+      ).to.deep.equal([
+        [A, [SENDER, OTHER], [1, 2, 3]],
+        [A, [SENDER], [4]],
+        [B, [SENDER, OTHER], [1]],
+      ]);
+    });
+  });
+
   describe('inbound batcher', () => {
     /** A writer whose writes and announces the test completes by hand. */
     function manualWriter() {
@@ -226,6 +275,7 @@ describe('persister pipeline', () => {
         })),
         entries: [],
         answers: [],
+        pushes: [],
         failed: new Map(),
         inserted: events.length,
         lastSeqWritten: Promise.resolve(),

@@ -180,13 +180,13 @@ describe('pipeline logic', () => {
       });
     });
 
-    it('binds the notifier to persisted messages only, and the dead-letter queue to chat.dead', () => {
-      expect(notifierQueue.bindings).to.deep.equal([{ exchange: EXCHANGES.events, routingKey: 'message.persisted' }]);
+    it('binds the notifier to written log entries only, and the dead-letter queue to chat.dead', () => {
+      expect(notifierQueue.bindings).to.deep.equal([{ exchange: EXCHANGES.events, routingKey: 'log.appended' }]);
       expect(deadQueue.bindings).to.deep.equal([{ exchange: EXCHANGES.dead, routingKey: '' }]);
       expect(durationLabel(30_000)).to.equal('30s');
     });
 
-    it('declares chat.events forwarding into chat.deliveries before binding the notifier, and drops its old fanout binding', async () => {
+    it('declares chat.events forwarding into chat.deliveries before binding the notifier, and drops its old bindings', async () => {
       const { channel, calls } = recordingChannel();
       await declareTopology(channel, { exchanges: [], queues: [notifierQueue] });
       const verbs = calls.map((call) => call.split(' ')[0]);
@@ -196,6 +196,8 @@ describe('pipeline logic', () => {
         'bindExchange',
         'assertQueue',
         'bindQueue',
+        // The whole fanout (before chat.events), then one message.persisted per message (before log.appended).
+        'unbindQueue',
         'unbindQueue',
       ]);
       expect(calls[0]).to.contain(EXCHANGES.deliveries);

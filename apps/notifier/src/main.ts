@@ -102,8 +102,8 @@ runApp('notifier', async () => {
     name: QUEUES.notifierDeliveries,
     queue: QUEUES.notifierDeliveries,
     prefetch: DELIVERY_PREFETCH,
-    // The queue is bound to message.persisted only.
-    schema: EVENTS.messagePersisted.schema,
+    // The queue is bound to log.appended only.
+    schema: EVENTS.logAppended.schema,
     handle: (event) => scheduler.handle(event),
     ordering: { kind: 'concurrent', limit: DELIVERY_PREFETCH },
     // Redis is unreachable: the message waits in the queue and is scheduled later.

@@ -1,4 +1,4 @@
-import type { MessagePersistedEvent } from '@chat/contracts';
+import type { LogAppendedEvent } from '@chat/contracts';
 import type { Logger } from '@chat/logger';
 import type { PresenceStore } from '@chat/presence-store';
 import type { Queue } from 'bullmq';
@@ -22,7 +22,7 @@ export function collapseKeyOf(userId: string, conversationId: string): string {
 }
 
 /**
- * Takes persisted messages off `notifier.deliveries` and, for every recipient other than the
+ * Takes written log entries off `notifier.deliveries` and, for each new message, for every recipient other than the
  * sender who is offline right now, remembers the message and schedules one job per (user,
  * conversation) and collapse window: BullMQ deduplication drops the window's later jobs, and the
  * one job, delayed by the window, collects every message of it.
@@ -51,29 +51,39 @@ export class NotificationScheduler {
     this.#metrics = metrics;
   }
 
-  /** Schedules the notifications of one persisted message; throws when Redis is unreachable (its worker requeues it). */
-  async handle({ message, members }: MessagePersistedEvent): Promise<void> {
-    const recipients = members.filter((userId) => userId !== message.senderId);
-    const online = await this.#presence.withSessions(recipients);
-    const offline = recipients.filter((userId) => !online.has(userId));
-    for (const userId of offline) {
-      await this.#pending.add(userId, message.conversationId, message.id);
-      await this.#queue.add(
-        'notify',
-        { userId, conversationId: message.conversationId },
-        {
-          delay: this.#options.collapseMs,
-          deduplication: { id: collapseKeyOf(userId, message.conversationId), ttl: this.#options.collapseMs },
-          attempts: this.#options.attempts,
-          backoff: { type: 'exponential', delay: this.#options.backoffMs },
-          removeOnComplete: { age: 24 * 3600, count: 10_000 },
-          removeOnFail: { age: 7 * 24 * 3600 },
-        },
-      );
+  /**
+   * Schedules the notifications of a batch's new messages (its other entries notify nobody):
+   * one presence lookup per segment. Throws when Redis is unreachable (its worker requeues it).
+   */
+  async handle({ segments }: LogAppendedEvent): Promise<void> {
+    for (const { members, entries } of segments) {
+      const messages = entries.flatMap((entry) => (entry.type === 'message.new' ? [entry.message] : []));
+      if (messages.length === 0) continue;
+      const online = await this.#presence.withSessions(members);
+      for (const message of messages) {
+        const offline = members.filter((userId) => userId !== message.senderId && !online.has(userId));
+        for (const userId of offline) await this.#schedule(userId, message.conversationId, message.id);
+        this.#metrics.scheduled.inc(offline.length);
+        if (offline.length > 0) {
+          this.#logger.debug({ messageId: message.id, offline: offline.length }, 'notifications scheduled');
+        }
+      }
     }
-    this.#metrics.scheduled.inc(offline.length);
-    if (offline.length > 0) {
-      this.#logger.debug({ messageId: message.id, offline: offline.length }, 'notifications scheduled');
-    }
+  }
+
+  async #schedule(userId: string, conversationId: string, messageId: string): Promise<void> {
+    await this.#pending.add(userId, conversationId, messageId);
+    await this.#queue.add(
+      'notify',
+      { userId, conversationId },
+      {
+        delay: this.#options.collapseMs,
+        deduplication: { id: collapseKeyOf(userId, conversationId), ttl: this.#options.collapseMs },
+        attempts: this.#options.attempts,
+        backoff: { type: 'exponential', delay: this.#options.backoffMs },
+        removeOnComplete: { age: 24 * 3600, count: 10_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    );
   }
 }

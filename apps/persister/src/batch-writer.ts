@@ -3,10 +3,11 @@ import type {
   ChangeEntry,
   CommandOutcome,
   CommandRequestedEvent,
-  EntryAppendedEvent,
   InboundEvent,
+  LogAppendedEvent,
+  LogSegment,
   MessageCreatedEvent,
-  MessagePersistedEvent,
+  PushedEntry,
 } from '@chat/contracts';
 import type { Logger } from '@chat/logger';
 import {
@@ -36,6 +37,12 @@ export interface WrittenEntry {
   entry: ChangeEntry;
 }
 
+/** One entry to push, with who gets it. */
+export interface Push {
+  entry: PushedEntry;
+  members: readonly string[];
+}
+
 /** A command of the batch whose outcome is final, to answer to the edge that asked. */
 export interface Answer {
   event: CommandRequestedEvent;
@@ -49,6 +56,8 @@ export interface WrittenBatch {
   entries: WrittenEntry[];
   /** Every command of the batch with a final outcome (written, unchanged or refused). */
   answers: Answer[];
+  /** What `announce` pushes: every message and entry above that has something to show. */
+  pushes: Push[];
   /** Not written this time; each with the error to retry on. */
   failed: Map<string, string>;
   /** Newly inserted (excludes duplicates of earlier writes). */
@@ -189,17 +198,42 @@ export class BatchWriter {
     const persisted: MessageDocument[] = [];
     const entries: WrittenEntry[] = [];
     const answers: Answer[] = [];
+    const pushes: Push[] = [];
     await this.#applyEffects(final, failed);
+    // Who hears of each entry: the members at that point of the log. This writer knows them
+    // exactly once it changed them; before that, the latest list an edge sent is the best known.
+    const current = new Map<string, readonly string[]>();
+    const membersAt = (event: InboundEvent) =>
+      current.get(event.conversationId) ?? this.#members.get(event.conversationId) ?? event.members;
     for (const item of final) {
       const { event } = item;
       if (failed.has(inboundIdOf(event))) continue;
       if (event.type === 'message.created') {
-        if (item.doc?.kind === undefined && item.doc) persisted.push(item.doc);
+        if (item.doc?.kind !== undefined || !item.doc) continue;
+        persisted.push(item.doc);
+        // A resend of a message deleted since has nothing left to show: it is acked, not pushed.
+        const message = toChatMessage(item.doc);
+        if (message.body !== undefined)
+          pushes.push({
+            entry: { type: 'message.new', message: { ...message, body: message.body } },
+            members: membersAt(event),
+          });
         continue;
       }
       const entryDoc = item.stored ?? (item.doc?.kind !== undefined ? item.doc : undefined);
-      if (entryDoc) entries.push({ entryId: entryDoc._id, entry: toChangeEntry(entryDoc) });
-      if (item.membersAfter) this.#members.set(event.conversationId, item.membersAfter);
+      if (entryDoc) {
+        const entry = toChangeEntry(entryDoc);
+        entries.push({ entryId: entryDoc._id, entry });
+        let members = membersAt(event);
+        if (item.membersAfter) {
+          current.set(event.conversationId, item.membersAfter);
+          this.#members.set(event.conversationId, item.membersAfter);
+          members = item.membersAfter;
+        }
+        // Who left or was removed hears of it: their last push from this conversation.
+        if (entry.type === 'member.changed' && !members.includes(entry.userId)) members = [...members, entry.userId];
+        pushes.push({ entry, members });
+      }
       const outcome: CommandOutcome = entryDoc
         ? { ok: true, seq: entryDoc.seq }
         : outcomeOf(item.judgement ?? { kind: 'unchanged', seq: null });
@@ -213,7 +247,7 @@ export class BatchWriter {
       lastSeqs.size > 0 ? this.#timed('last_seq', () => this.#deps.lastSeqs.raise(lastSeqs)) : Promise.resolve();
     // Observed by `announce`; until then a failure must not count as unhandled.
     lastSeqWritten.catch(() => undefined);
-    return { persisted, entries, answers, failed, inserted, lastSeqWritten, events: byId };
+    return { persisted, entries, answers, pushes, failed, inserted, lastSeqWritten, events: byId };
   }
 
   /** Seqs and judgements for the events, in order, against the state of their conversations. */
@@ -307,47 +341,13 @@ export class BatchWriter {
    * Answers go last and may be lost (the edge then answers `unavailable`, and a repeat is safe).
    */
   async announce(batch: WrittenBatch): Promise<void> {
-    const { persisted, entries, answers, events } = batch;
-    if (persisted.length === 0 && entries.length === 0 && answers.length === 0) return;
+    const { pushes, answers } = batch;
+    if (pushes.length === 0 && answers.length === 0) return;
     await batch.lastSeqWritten;
-    // Who hears of each conversation: the members this writer set last, else the latest list an
-    // edge sent. Every stored document has an event here: a message id names its conversation
-    // (messageIdOf), so even a resend's stored document belongs to the conversation it was sent to.
-    const members = new Map<string, readonly string[]>();
-    for (const event of events.values()) members.set(event.conversationId, event.members);
-    for (const conversationId of members.keys()) {
-      const known = this.#members.get(conversationId);
-      if (known) members.set(conversationId, known);
+    if (pushes.length > 0) {
+      const event: LogAppendedEvent = { type: 'log.appended', segments: segmentsOf(pushes) };
+      await this.#timed('announce', () => this.#deps.publisher.publish(EVENTS.logAppended, event));
     }
-    const pushes = [
-      // A resend of a message deleted since has nothing left to show: it is acked, not pushed.
-      ...persisted.filter(hasBody).map((doc) => ({
-        conversationId: doc.conversationId,
-        seq: doc.seq,
-        publish: () => {
-          const event: MessagePersistedEvent = {
-            type: 'message.persisted',
-            message: { ...toChatMessage(doc), body: doc.body },
-            members: [...(members.get(doc.conversationId) ?? [])],
-          };
-          return this.#deps.publisher.publish(EVENTS.messagePersisted, event);
-        },
-      })),
-      ...entries.map(({ entryId, entry }) => ({
-        conversationId: entry.conversationId,
-        seq: entry.seq,
-        publish: () => {
-          const to = new Set(members.get(entry.conversationId) ?? []);
-          // Who left or was removed hears of it (their last push from this conversation).
-          if (entry.type === 'member.changed') to.add(entry.userId);
-          const event: EntryAppendedEvent = { type: 'entry.appended', entryId, entry, members: [...to] };
-          return this.#deps.publisher.publish(EVENTS.entryAppended, event);
-        },
-      })),
-    ];
-    // Each conversation's entries go out in seq order (across conversations, order is free).
-    pushes.sort((a, b) => a.conversationId.localeCompare(b.conversationId) || a.seq - b.seq);
-    await this.#timed('announce', () => Promise.all(pushes.map((push) => push.publish())));
     await Promise.all(
       answers.map(({ event, outcome }) =>
         this.#deps.publisher
@@ -365,8 +365,29 @@ export class BatchWriter {
   }
 }
 
-function hasBody(doc: MessageDocument): doc is MessageDocument & { body: string } {
-  return doc.body !== undefined;
+/**
+ * A batch's pushes as segments: each conversation's entries in seq order (across conversations
+ * order is free), cut where the recipients change (a membership entry).
+ */
+export function segmentsOf(pushes: readonly Push[]): LogSegment[] {
+  const seqOf = (push: Push) => (push.entry.type === 'message.new' ? push.entry.message.seq : push.entry.seq);
+  const conversationOf = (push: Push) =>
+    push.entry.type === 'message.new' ? push.entry.message.conversationId : push.entry.conversationId;
+  const ordered = [...pushes].sort((a, b) => conversationOf(a).localeCompare(conversationOf(b)) || seqOf(a) - seqOf(b));
+  const segments: LogSegment[] = [];
+  let last: { segment: LogSegment; key: string } | undefined;
+  for (const push of ordered) {
+    const conversationId = conversationOf(push);
+    const key = `${conversationId}|${push.members.join(',')}`;
+    if (last?.key === key) {
+      last.segment.entries.push(push.entry);
+      continue;
+    }
+    const segment: LogSegment = { conversationId, members: [...push.members], entries: [push.entry] };
+    segments.push(segment);
+    last = { segment, key };
+  }
+  return segments;
 }
 
 function toDocument(event: MessageCreatedEvent, seq: number): MessageDocument {

@@ -36,7 +36,7 @@ export function persisterMetrics(registry: Registry) {
     }),
     announced: new Counter({
       name: 'chat_persister_messages_announced_total',
-      help: 'message.persisted published on chat.events and confirmed',
+      help: 'Messages announced in log.appended on chat.events, confirmed',
       registers,
     }),
     replayed: new Counter({

@@ -3,7 +3,7 @@ import {
   type CommandAnsweredEvent,
   type DeliveryEvent,
   deliveryEvent,
-  type MessageNewFrame,
+  type LogSegment,
   type MessageReadFrame,
   type PresenceChangedFrame,
   type ReceiptChangedFrame,
@@ -18,10 +18,11 @@ import type { MembershipCache } from './membership-cache.js';
 import type { Session } from './session.js';
 
 /**
- * Message ids pushed recently, to recognise a re-announcement. A persister re-announces a
- * message when it crashed between its fanout publish and its ack, or when its batch went round
- * the retry ladder; that can come minutes later and after higher seqs, so "seq ≤ last pushed"
- * is no test of a repeat. What this window forgets is pushed again, and clients drop it by id.
+ * Entries pushed recently, by (conversation, seq), to recognise a re-announcement. A persister
+ * re-announces a batch when it crashed between its fanout publish and its ack, or when the batch
+ * went round the retry ladder; that can come minutes later and after higher seqs, so "seq ≤ last
+ * pushed" is no test of a repeat. What this window forgets is pushed again, and clients drop it
+ * by seq.
  */
 export const PUSHED_MESSAGE_WINDOW = 100_000;
 /** Users whose last presence version this node remembers. */
@@ -55,31 +56,9 @@ export class DeliveryRouter {
 
   route(event: DeliveryEvent): void {
     switch (event.type) {
-      case 'message.persisted': {
-        const { message, members } = event;
-        if (this.#pushed.has(message.id)) return;
-        this.#pushed.set(message.id, true);
-        const frame: MessageNewFrame = { type: 'message.new', message };
-        const pushed = this.#pushToMembers(members, JSON.stringify(frame), frame.type);
-        this.#deps.metrics.messagesDelivered.inc(pushed);
-        this.#deps.metrics.deliveryLatency.observe(Math.max(0, Date.now() - Date.parse(message.createdAt)) / 1000);
+      case 'log.appended':
+        for (const segment of event.segments) this.#pushSegment(segment);
         return;
-      }
-      case 'entry.appended': {
-        const { entry, entryId, members } = event;
-        if (this.#pushed.has(entryId)) return;
-        this.#pushed.set(entryId, true);
-        if (entry.type === 'member.changed') {
-          this.#deps.cache.invalidate(entry.conversationId);
-          const current = entry.change === 'added' ? members : members.filter((userId) => userId !== entry.userId);
-          const sessionsOfMembers = current.flatMap((userId) => [...(this.#deps.sessions.of(userId) ?? [])]);
-          this.#deps.contacts.updateConversation(entry.conversationId, current, sessionsOfMembers);
-        } else if (entry.type === 'conversation.renamed') {
-          this.#deps.cache.invalidate(entry.conversationId);
-        }
-        this.#pushToMembers(members, JSON.stringify(entry), entry.type);
-        return;
-      }
       case 'command.answered':
         this.#deps.answered(event);
         return;
@@ -153,6 +132,32 @@ export class DeliveryRouter {
       case 'presence.resync':
         if (event.node === this.#deps.presenceNode) this.#deps.resyncPresence();
         return;
+    }
+  }
+
+  /** Pushes a segment's entries to the local sessions of its members, each entry once. */
+  #pushSegment(segment: LogSegment): void {
+    const { conversationId, members } = segment;
+    for (const entry of segment.entries) {
+      const seq = entry.type === 'message.new' ? entry.message.seq : entry.seq;
+      const key = `${conversationId}:${seq}`;
+      if (this.#pushed.has(key)) continue;
+      this.#pushed.set(key, true);
+      if (entry.type === 'member.changed') {
+        this.#deps.cache.invalidate(conversationId);
+        const current = entry.change === 'added' ? members : members.filter((userId) => userId !== entry.userId);
+        const sessionsOfMembers = current.flatMap((userId) => [...(this.#deps.sessions.of(userId) ?? [])]);
+        this.#deps.contacts.updateConversation(conversationId, current, sessionsOfMembers);
+      } else if (entry.type === 'conversation.renamed') {
+        this.#deps.cache.invalidate(conversationId);
+      }
+      const pushed = this.#pushToMembers(members, JSON.stringify(entry), entry.type);
+      if (entry.type === 'message.new') {
+        this.#deps.metrics.messagesDelivered.inc(pushed);
+        this.#deps.metrics.deliveryLatency.observe(
+          Math.max(0, Date.now() - Date.parse(entry.message.createdAt)) / 1000,
+        );
+      }
     }
   }
 

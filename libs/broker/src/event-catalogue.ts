@@ -4,15 +4,13 @@ import {
   type CommandRequestedEvent,
   commandAnsweredEvent,
   commandRequestedEvent,
-  type EntryAppendedEvent,
-  entryAppendedEvent,
+  type LogAppendedEvent,
+  logAppendedEvent,
   type MembershipChangedEvent,
   type MessageCreatedEvent,
-  type MessagePersistedEvent,
   type MessageReadEvent,
   membershipChangedEvent,
   messageCreatedEvent,
-  messagePersistedEvent,
   messageReadEvent,
   type PresenceChangedEvent,
   type PresenceEvent,
@@ -98,24 +96,17 @@ export const EVENTS = {
     messageId: (event) => `answer-${event.commandId}`,
     ...ephemeral,
   }),
-  /** persister → chat.events → every edge: a change entry (edit, delete, reaction, membership, rename) is durable. */
-  entryAppended: defineEvent<EntryAppendedEvent>({
-    name: 'entry.appended',
+  /**
+   * persister → chat.events (durable domain events) → every edge through chat.deliveries, and
+   * the notifier: a written batch's entries, one event per batch. Its id is unique: a batch
+   * announced again is another composition, and edges recognise entries by (conversation, seq).
+   */
+  logAppended: defineEvent<LogAppendedEvent>({
+    name: 'log.appended',
     exchange: EXCHANGES.events,
     routingKey: (event) => event.type,
-    schema: entryAppendedEvent,
-    messageId: (event) => `entry-${event.entryId}`,
-    durable: true,
-    mandatory: false,
-  }),
-  /** persister → chat.events (durable domain events) → every edge through chat.deliveries, and the notifier. */
-  messagePersisted: defineEvent<MessagePersistedEvent>({
-    name: 'message.persisted',
-    exchange: EXCHANGES.events,
-    routingKey: (event) => event.type,
-    schema: messagePersistedEvent,
-    // A re-announcement of the same message has the same id.
-    messageId: (event) => `persisted-${event.message.id}`,
+    schema: logAppendedEvent,
+    messageId: () => randomUUID(),
     durable: true,
     mandatory: false,
   }),

@@ -12,7 +12,7 @@ export const EXCHANGES = {
   /** Consistent-hash on the `conversation-id` header: one conversation, one shard, one writer. */
   inbound: 'chat.inbound',
   /**
-   * Topic: durable domain events (`message.persisted`), routed by event type. Bound into
+   * Topic: durable domain events (`log.appended`), routed by event type. Bound into
    * chat.deliveries as a whole, so every edge gets them; durable consumers (the notifier) bind
    * only the keys they act on, and never see typing, presence or membership traffic.
    */
@@ -145,13 +145,17 @@ export const deadQueue: QueueDeclaration = {
   bindings: [{ exchange: EXCHANGES.dead, routingKey: '' }],
 };
 
-/** The notifier acts on persisted messages only, so that is all its replicated queue receives. */
+/** The notifier acts on written log entries only, so that is all its replicated queue receives. */
 export const notifierQueue: QueueDeclaration = {
   name: QUEUES.notifierDeliveries,
   options: quorum(),
-  bindings: [{ exchange: EXCHANGES.events, routingKey: 'message.persisted' }],
-  // Before chat.events existed this queue took the whole fanout (typing, presence, ...).
-  obsoleteBindings: [{ exchange: EXCHANGES.deliveries, routingKey: '' }],
+  bindings: [{ exchange: EXCHANGES.events, routingKey: 'log.appended' }],
+  obsoleteBindings: [
+    // Before chat.events existed this queue took the whole fanout (typing, presence, ...).
+    { exchange: EXCHANGES.deliveries, routingKey: '' },
+    // Before batches were announced as one event, each message was one `message.persisted`.
+    { exchange: EXCHANGES.events, routingKey: 'message.persisted' },
+  ],
 };
 
 /** One active consumer: a session's connect and disconnect are applied in the order sent. */

@@ -91,16 +91,6 @@ export const commandAnsweredEvent = z.object({
 });
 export type CommandAnsweredEvent = z.output<typeof commandAnsweredEvent>;
 
-/** chat.events: a change entry is durable; pushed to `members` as it is. */
-export const entryAppendedEvent = z.object({
-  type: z.literal('entry.appended'),
-  entryId: id,
-  entry: changeEntry,
-  /** Who gets the push: the members after the change, and a member who was removed or left. */
-  members: z.array(id),
-});
-export type EntryAppendedEvent = z.output<typeof entryAppendedEvent>;
-
 export const chatMessage = z.object({
   id,
   conversationId: id,
@@ -112,13 +102,29 @@ export const chatMessage = z.object({
   createdAt: isoDate,
 });
 
-/** chat.deliveries: a message is durable; `members` are who should see it. */
-export const messagePersistedEvent = z.object({
-  type: z.literal('message.persisted'),
-  message: chatMessage,
-  members: z.array(id),
+/** A log entry as it is pushed: a new message with its text, or a change. */
+export const pushedEntry = z.union([z.object({ type: z.literal('message.new'), message: chatMessage }), changeEntry]);
+export type PushedEntry = z.output<typeof pushedEntry>;
+
+/** Consecutive entries of one conversation that go to the same people, in seq order. */
+export const logSegment = z.object({
+  conversationId: id,
+  /** Who gets these pushes: the members at that point of the log (and one who just left or was removed). */
+  members: z.array(id).max(MAX_GROUP_MEMBERS + 1),
+  entries: z.array(pushedEntry).min(1),
 });
-export type MessagePersistedEvent = z.output<typeof messagePersistedEvent>;
+export type LogSegment = z.output<typeof logSegment>;
+
+/**
+ * chat.events: entries are durable, a written batch's worth in one event (one trip through the
+ * fanout per batch, not per message), grouped by conversation and recipients. Edges push each
+ * entry to its members' connections; the notifier takes the new messages.
+ */
+export const logAppendedEvent = z.object({
+  type: z.literal('log.appended'),
+  segments: z.array(logSegment).min(1),
+});
+export type LogAppendedEvent = z.output<typeof logAppendedEvent>;
 
 /** chat.deliveries: who is in a conversation changed; caches of it are stale. */
 export const membershipChangedEvent = z.object({
@@ -216,8 +222,7 @@ export type PresenceEvent = z.output<typeof presenceEvent>;
 
 /** Everything that arrives on an edge's delivery queue. */
 export const deliveryEvent = z.discriminatedUnion('type', [
-  messagePersistedEvent,
-  entryAppendedEvent,
+  logAppendedEvent,
   commandAnsweredEvent,
   membershipChangedEvent,
   messageReadEvent,
