@@ -10,6 +10,12 @@ export const INSPECTED_EDGE = 'ws-edge-1';
  * persisters, notifier, presence), in the benchmark's environment and on free ports, with handles
  * to stop and restart parts of it. Apps are named as in `npm start` (`ws-edge-1`, `persister-2`).
  */
+function countOf(variable: string): number {
+  const value = Number(process.env[variable] ?? 2);
+  if (value !== 1 && value !== 2) throw new Error(`${variable} must be 1 or 2`);
+  return value;
+}
+
 export class BenchSystem {
   readonly #env: BenchEnvironment;
   readonly #instances: AppInstance[];
@@ -17,7 +23,12 @@ export class BenchSystem {
 
   constructor(env: BenchEnvironment) {
     this.#env = env;
-    this.#instances = describeSystem({ nodeIdPrefix: `bench-edge-${env.runId}` });
+    // BENCH_EDGES and BENCH_PERSISTERS (1 or 2, default 2) measure how each stage scales out (docs/scaling.md).
+    this.#instances = describeSystem({
+      nodeIdPrefix: `bench-edge-${env.runId}`,
+      edges: countOf('BENCH_EDGES'),
+      persisters: countOf('BENCH_PERSISTERS'),
+    });
   }
 
   /** Argon2 at OWASP's minimum keeps setup quick; the benchmark creates most users directly. */

@@ -44,7 +44,12 @@ async function main(): Promise<void> {
       log('starting the system');
       await system.start({ WS_PING_INTERVAL_MS: String(BENCH_PING_INTERVAL_MS) });
     }
-    const edges: [string, string] = options.target?.edgeUrls ?? [system.url('ws-edge-1'), system.url('ws-edge-2')];
+    // With one edge (BENCH_EDGES=1), senders and receivers share it.
+    const localEdges = () => {
+      const [first = '', second = first] = system.names('edge').map((name) => system.url(name));
+      return [first, second] as [string, string];
+    };
+    const edges: [string, string] = options.target?.edgeUrls ?? localEdges();
     // Against a running system the benchmark did not start, everything goes through its public API.
     const remote = options.target ? new RemoteFixtures(options.target.authUrl, edges[0], env.runId) : undefined;
     const users = (count: number, tag: string) => (remote ? remote.users(count, tag) : fixtures.users(count, tag));
