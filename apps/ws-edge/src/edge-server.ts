@@ -8,7 +8,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { ConversationService } from './conversation-service.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 import type { FrameRouter } from './frame-router.js';
-import { MAX_FRAME_BYTES } from './limits.js';
+import { EXPIRY_SWEEP_MS, MAX_FRAME_BYTES } from './limits.js';
 import { Session } from './session.js';
 import {
   type AuthenticatedUpgrade,
@@ -49,6 +49,7 @@ export class EdgeServer {
   readonly #wss: WebSocketServer;
   readonly #deps: EdgeServerDependencies;
   readonly #heartbeat: NodeJS.Timeout;
+  readonly #expirySweep: NodeJS.Timeout;
   #stopping = false;
 
   constructor(http: Server, deps: EdgeServerDependencies) {
@@ -65,19 +66,28 @@ export class EdgeServer {
       for (const session of deps.sessions.all()) session.heartbeat();
     }, deps.limits.pingIntervalMs);
     this.#heartbeat.unref();
+    this.#expirySweep = setInterval(() => {
+      const now = Date.now();
+      for (const session of deps.sessions.all()) session.expireIfDue(now);
+    }, EXPIRY_SWEEP_MS);
+    this.#expirySweep.unref();
   }
 
   /** Closes every session with 1001 (going away), so clients reconnect to another node. */
   async stop(): Promise<void> {
     this.#stopping = true;
     clearInterval(this.#heartbeat);
+    clearInterval(this.#expirySweep);
     for (const session of [...this.#deps.sessions.all()]) session.close(CLOSE_CODES.goingAway, 'node shutting down');
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
     await closeServer(this.#http);
   }
 
   #onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => undefined);
+    // A listener made here would share this call's closure context, which holds the request and
+    // `head` (a slice that pins an 8 KiB buffer): kept by the socket for its whole life, that was
+    // most of an idle connection's memory.
+    socket.on('error', ignoreSocketError);
     authenticateUpgrade(request, { ...this.#deps, ...this.#deps.limits }).then(
       (auth) => {
         if (this.#stopping) {
@@ -129,6 +139,9 @@ export class EdgeServer {
     );
   }
 }
+
+/** Errors of a socket being upgraded end in its close; `ws` takes over its errors once upgraded. */
+function ignoreSocketError(): void {}
 
 const STATUS_TEXT: Record<number, string> = {
   401: 'Unauthorized',

@@ -34,3 +34,5 @@ export const SLOW_CLIENT_CLOSE_GRACE_MS = 10_000;
  * batch; past this it is down, busy with a backlog, or its answer was lost. Repeating is safe.
  */
 export const COMMAND_ANSWER_TIMEOUT_MS = 5_000;
+/** How often the node closes connections whose access token expired (they close within this of expiry). */
+export const EXPIRY_SWEEP_MS = 1_000;

@@ -38,8 +38,6 @@ export interface SessionOptions {
   onClose: (session: Session, code: number) => void;
 }
 
-/** setTimeout's ceiling; a token living longer is re-armed when it fires. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Frames a client may send before its session is ready; they are handled once it is. */
 const MAX_EARLY_FRAMES = 100;
 
@@ -69,7 +67,6 @@ export class Session implements FrameOrigin {
   #costlyInFlight = 0;
   #alive = true;
   #expiresAtMs = 0;
-  #expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(ws: WebSocket, options: SessionOptions) {
     this.#ws = ws;
@@ -132,15 +129,19 @@ export class Session implements FrameOrigin {
     this.#ws.ping();
   }
 
+  /** The token the connection lives on now expires then (the node's expiry sweep closes it after). */
   extendUntil(expiresAtMs: number): void {
     this.#expiresAtMs = expiresAtMs;
-    clearTimeout(this.#expiryTimer);
-    const delay = Math.max(0, Math.min(expiresAtMs - Date.now(), MAX_TIMER_MS));
-    this.#expiryTimer = setTimeout(() => {
-      if (Date.now() >= this.#expiresAtMs) this.close(CLOSE_CODES.tokenExpired, 'access token expired');
-      else this.extendUntil(this.#expiresAtMs);
-    }, delay);
-    this.#expiryTimer.unref();
+  }
+
+  /**
+   * Called by the node every second: past its token's expiry the connection closes with 4001.
+   * One sweep for the node instead of a timer per connection, which was a Timeout and a timer
+   * list (every connection's delay differs) held by every idle connection.
+   */
+  expireIfDue(now: number): void {
+    if (this.#state !== 'closed' && now >= this.#expiresAtMs)
+      this.close(CLOSE_CODES.tokenExpired, 'access token expired');
   }
 
   #onMessage(data: RawData, isBinary: boolean): void {
@@ -280,7 +281,6 @@ export class Session implements FrameOrigin {
   #onClosed(code: number): void {
     this.#state = 'closed';
     this.#options.metrics.closes.inc({ code: closeCodeLabel(code) });
-    clearTimeout(this.#expiryTimer);
     this.#earlyFrames = undefined;
     this.#outbox = undefined;
     this.#options.onClose(this, code);
