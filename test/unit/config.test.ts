@@ -4,10 +4,25 @@ import { expect } from 'chai';
 describe('configuration', () => {
   it('runs on localhost defaults with an empty environment', () => {
     const config = loadConfig(authEnv, {});
-    expect(config.http).to.deep.equal({ host: '127.0.0.1', port: 8080, trustProxy: false });
+    expect(config.http).to.deep.equal({ host: '127.0.0.1', port: 8080, trustProxy: false, allowedOrigins: [] });
     expect(config.mongo).to.deep.equal({ url: 'mongodb://127.0.0.1:27017', dbName: 'chat', timeoutMs: 5_000 });
     expect(config.redis.url).to.equal('redis://127.0.0.1:6379');
     expect(config.argon2).to.deep.equal({ memoryCost: 65_536, timeCost: 3, parallelism: 4 });
+  });
+
+  it('takes AUTH_ALLOWED_ORIGINS as exact origins or `*`, and refuses a path or a bare name', () => {
+    const origins = 'https://chat.example.org, http://localhost:8088';
+    expect(loadConfig(authEnv, { AUTH_ALLOWED_ORIGINS: origins }).http.allowedOrigins).to.deep.equal([
+      'https://chat.example.org',
+      'http://localhost:8088',
+    ]);
+    expect(loadConfig(authEnv, { AUTH_ALLOWED_ORIGINS: '*' }).http.allowedOrigins).to.deep.equal(['*']);
+    for (const bad of ['https://chat.example.org/', 'chat.example.org', 'https://chat.example.org/app']) {
+      expect(() => loadConfig(authEnv, { AUTH_ALLOWED_ORIGINS: bad }), bad).to.throw(
+        ConfigError,
+        /AUTH_ALLOWED_ORIGINS/,
+      );
+    }
   });
 
   it('reports every bad value at once, naming the variable, hiding secrets', () => {

@@ -2,6 +2,8 @@ import type { Logger } from '@chat/logger';
 import { serializeRequest } from '@chat/logger';
 import {
   type AccessTokenCheck,
+  corsFor,
+  corsOriginsOf,
   errorHandler,
   healthRoutes,
   MAX_HTTP_BODY_BYTES,
@@ -39,6 +41,8 @@ export interface AuthAppDependencies {
   announceAccountDeleted(userId: string): Promise<void>;
   readiness: ReadinessCheck[];
   trustProxy: boolean;
+  /** Browser origins allowed to call the API (CORS); `*` for any, empty for none. */
+  allowedOrigins?: readonly string[];
   metrics: AuthMetrics;
 }
 
@@ -55,6 +59,7 @@ export function createAuthApp(deps: AuthAppDependencies): express.Express {
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
+  app.use(corsFor(corsOriginsOf(deps.allowedOrigins ?? [])));
   app.use(express.json({ limit: MAX_HTTP_BODY_BYTES, strict: true }));
   app.use(healthRoutes(deps.readiness));
   app.use(keyRoutes(deps.signer));

@@ -76,6 +76,7 @@ runApp('auth', async () => {
       { name: 'redis', check: async () => void (await redis.ping()) },
     ],
     trustProxy: config.http.trustProxy,
+    allowedOrigins: config.http.allowedOrigins,
     metrics: authMetrics(registry),
   });
   const server = await listen(app, config.http);

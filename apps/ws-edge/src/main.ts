@@ -6,6 +6,8 @@ import {
   accountCheckedTokens,
   closeServer,
   connectTo,
+  corsFor,
+  corsOriginsOf,
   createMetricsRegistry,
   errorHandler,
   eventWorkerCounters,
@@ -186,6 +188,7 @@ runApp('ws-edge', async () => {
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
+  app.use(corsFor(corsOriginsOf(config.http.corsOrigins)));
   app.use(express.json({ limit: MAX_HTTP_BODY_BYTES }));
   app.use(
     healthRoutes([

@@ -71,3 +71,11 @@ export const stringList = () =>
     );
 
 export const logLevel = () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/** A comma-separated list of browser origins (`https://chat.example`, no path) or `*`; empty means none. */
+export const originList = () =>
+  stringList().refine(
+    (origins) =>
+      origins.every((origin) => origin === '*' || (URL.canParse(origin) && new URL(origin).origin === origin)),
+    { message: 'must be `*` or a comma-separated list of origins (scheme://host[:port], no path)' },
+  );

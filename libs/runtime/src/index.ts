@@ -6,6 +6,7 @@ export {
   bearerTokenOf,
   requireBearer,
 } from './bearer-auth.js';
+export { type CorsOrigins, corsFor, corsOriginsOf } from './cors.js';
 export { connectTo, DependencyUnreachableError, safeUrl } from './dependency.js';
 export { eventWorkerCounters } from './event-worker-metrics.js';
 export { healthRoutes, type ReadinessCheck } from './health-routes.js';

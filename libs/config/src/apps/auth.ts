@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flag, optionalPem, positiveInt, text } from '../fields.js';
+import { flag, optionalPem, originList, positiveInt, text } from '../fields.js';
 import { httpEnv, loggingEnv, metricsListenConfig, mongoConfig, mongoEnv, redisConfig, redisEnv } from '../shared.js';
 
 export const authEnv = z
@@ -32,10 +32,12 @@ export const authEnv = z
     USER_SEARCH_WINDOW_S: positiveInt(60),
     /** Trust X-Forwarded-For from one proxy hop (set behind a load balancer), so the per-IP limit sees clients. */
     TRUST_PROXY: flag(false),
+    /** Browser origins whose pages may call this API (CORS), or `*` for any. Unset: none. */
+    AUTH_ALLOWED_ORIGINS: originList(),
   })
   .transform((env) => ({
     logLevel: env.LOG_LEVEL,
-    http: { host: env.HOST, port: env.PORT, trustProxy: env.TRUST_PROXY },
+    http: { host: env.HOST, port: env.PORT, trustProxy: env.TRUST_PROXY, allowedOrigins: env.AUTH_ALLOWED_ORIGINS },
     metrics: metricsListenConfig(env),
     mongo: mongoConfig(env),
     redis: redisConfig(env),

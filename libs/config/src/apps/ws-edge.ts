@@ -58,7 +58,13 @@ export const wsEdgeEnv = z
       `${hostname()
         .replace(/[^A-Za-z0-9_.-]/g, '-')
         .slice(0, 50)}-${env.PORT}`,
-    http: { host: env.HOST, port: env.PORT, trustProxy: env.TRUST_PROXY },
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      trustProxy: env.TRUST_PROXY,
+      /** CORS on the REST API: only origins set explicitly, never the local run's "any". */
+      corsOrigins: env.WS_ALLOWED_ORIGINS,
+    },
     metrics: metricsListenConfig(env),
     mongo: mongoConfig(env),
     redis: redisConfig(env),

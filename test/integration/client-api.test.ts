@@ -1,0 +1,106 @@
+import { expect } from 'chai';
+import { request } from '../support/http.js';
+import { startSystem, type TestSystem } from '../support/system.js';
+import { registerUser, type TestUser } from '../support/users.js';
+
+const WEB_ORIGIN = 'http://localhost:8088';
+const OTHER_ORIGIN = 'https://evil.example.org';
+
+/** What a browser or SDK client needs from the HTTP APIs, asked of the real apps. */
+describe('client API', function () {
+  this.timeout(60_000);
+  let system: TestSystem;
+  let alice: TestUser;
+
+  before(async () => {
+    system = await startSystem({
+      edges: 1,
+      env: { AUTH_ALLOWED_ORIGINS: WEB_ORIGIN },
+      edgeEnv: { WS_ALLOWED_ORIGINS: WEB_ORIGIN },
+    });
+    alice = await registerUser(system.auth.url, 'cors');
+  });
+
+  after(async () => {
+    await system?.stop();
+  });
+
+  const preflight = (url: string, origin: string, method = 'GET') =>
+    request('OPTIONS', url, undefined, {
+      headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'authorization' },
+    });
+
+  describe('CORS', () => {
+    it('answers a preflight from a configured origin on auth and on the edge, before authentication', async () => {
+      const edge = system.edges[0]?.url ?? '';
+      for (const [url, method] of [
+        [`${system.auth.url}/users?login=abc`, 'GET'],
+        [`${system.auth.url}/login`, 'POST'],
+        [`${system.auth.url}/me`, 'PATCH'],
+        [`${edge}/conversations`, 'GET'],
+        [`${edge}/conversations/group`, 'POST'],
+      ] as const) {
+        const res = await preflight(url, WEB_ORIGIN, method);
+        expect(res.status, url).to.equal(204);
+        expect(res.headers.get('access-control-allow-origin'), url).to.equal(WEB_ORIGIN);
+        expect(res.headers.get('access-control-allow-methods'), url).to.include(method);
+        expect(res.headers.get('access-control-allow-headers')?.toLowerCase(), url).to.include('authorization');
+        expect(res.headers.get('access-control-allow-headers')?.toLowerCase(), url).to.include('content-type');
+        expect(res.headers.get('access-control-allow-credentials'), url).to.equal(null);
+        expect(res.headers.get('vary'), url).to.match(/origin/i);
+      }
+    });
+
+    it('marks real answers, errors included, for the configured origin', async () => {
+      const edge = system.edges[0]?.url ?? '';
+      const ok = await request('GET', `${system.auth.url}/me`, undefined, {
+        token: alice.accessToken,
+        headers: { origin: WEB_ORIGIN },
+      });
+      expect(ok.status).to.equal(200);
+      expect(ok.headers.get('access-control-allow-origin')).to.equal(WEB_ORIGIN);
+      const list = await request('GET', `${edge}/conversations`, undefined, {
+        token: alice.accessToken,
+        headers: { origin: WEB_ORIGIN },
+      });
+      expect(list.status).to.equal(200);
+      expect(list.headers.get('access-control-allow-origin')).to.equal(WEB_ORIGIN);
+      const refused = await request('GET', `${edge}/conversations`, undefined, { headers: { origin: WEB_ORIGIN } });
+      expect(refused.status).to.equal(401);
+      expect(refused.headers.get('access-control-allow-origin')).to.equal(WEB_ORIGIN);
+      expect(refused.headers.get('access-control-expose-headers')).to.include('Retry-After');
+    });
+
+    it('gives any other origin nothing: a 403 preflight and no Access-Control-Allow-* on answers', async () => {
+      const edge = system.edges[0]?.url ?? '';
+      for (const url of [`${system.auth.url}/me`, `${edge}/conversations`]) {
+        const res = await preflight(url, OTHER_ORIGIN);
+        expect(res.status, url).to.equal(403);
+        expect(res.body.error.code).to.equal('forbidden');
+        expect(
+          [...res.headers.keys()].filter((name) => name.startsWith('access-control-')),
+          url,
+        ).to.deep.equal([]);
+        const answer = await request('GET', url, undefined, {
+          token: alice.accessToken,
+          headers: { origin: OTHER_ORIGIN },
+        });
+        expect(answer.status, url).to.equal(200);
+        expect(answer.headers.get('access-control-allow-origin'), url).to.equal(null);
+      }
+    });
+
+    it('opens nothing when no origin is configured', async () => {
+      const plain = await startSystem({ edges: 1, persisters: 0 });
+      try {
+        for (const url of [`${plain.auth.url}/me`, `${plain.edges[0]?.url}/conversations`]) {
+          const res = await preflight(url, WEB_ORIGIN);
+          expect(res.status, url).to.equal(403);
+          expect(res.headers.get('access-control-allow-origin'), url).to.equal(null);
+        }
+      } finally {
+        await plain.stop();
+      }
+    });
+  });
+});
