@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { request } from '../support/http.js';
+import { ChatClient } from '../support/chat-client.js';
+import { get, request } from '../support/http.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { registerUser, type TestUser } from '../support/users.js';
 
@@ -11,6 +12,8 @@ describe('client API', function () {
   this.timeout(60_000);
   let system: TestSystem;
   let alice: TestUser;
+  let bob: TestUser;
+  const edge = () => system.edges[0]?.url ?? '';
 
   before(async () => {
     system = await startSystem({
@@ -18,7 +21,10 @@ describe('client API', function () {
       env: { AUTH_ALLOWED_ORIGINS: WEB_ORIGIN },
       edgeEnv: { WS_ALLOWED_ORIGINS: WEB_ORIGIN },
     });
-    alice = await registerUser(system.auth.url, 'cors');
+    [alice, bob] = (await Promise.all(['alice', 'bob'].map((tag) => registerUser(system.auth.url, tag)))) as [
+      TestUser,
+      TestUser,
+    ];
   });
 
   after(async () => {
@@ -32,13 +38,13 @@ describe('client API', function () {
 
   describe('CORS', () => {
     it('answers a preflight from a configured origin on auth and on the edge, before authentication', async () => {
-      const edge = system.edges[0]?.url ?? '';
+      const edgeUrl = edge();
       for (const [url, method] of [
         [`${system.auth.url}/users?login=abc`, 'GET'],
         [`${system.auth.url}/login`, 'POST'],
         [`${system.auth.url}/me`, 'PATCH'],
-        [`${edge}/conversations`, 'GET'],
-        [`${edge}/conversations/group`, 'POST'],
+        [`${edgeUrl}/conversations`, 'GET'],
+        [`${edgeUrl}/conversations/group`, 'POST'],
       ] as const) {
         const res = await preflight(url, WEB_ORIGIN, method);
         expect(res.status, url).to.equal(204);
@@ -52,28 +58,28 @@ describe('client API', function () {
     });
 
     it('marks real answers, errors included, for the configured origin', async () => {
-      const edge = system.edges[0]?.url ?? '';
+      const edgeUrl = edge();
       const ok = await request('GET', `${system.auth.url}/me`, undefined, {
         token: alice.accessToken,
         headers: { origin: WEB_ORIGIN },
       });
       expect(ok.status).to.equal(200);
       expect(ok.headers.get('access-control-allow-origin')).to.equal(WEB_ORIGIN);
-      const list = await request('GET', `${edge}/conversations`, undefined, {
+      const list = await request('GET', `${edgeUrl}/conversations`, undefined, {
         token: alice.accessToken,
         headers: { origin: WEB_ORIGIN },
       });
       expect(list.status).to.equal(200);
       expect(list.headers.get('access-control-allow-origin')).to.equal(WEB_ORIGIN);
-      const refused = await request('GET', `${edge}/conversations`, undefined, { headers: { origin: WEB_ORIGIN } });
+      const refused = await request('GET', `${edgeUrl}/conversations`, undefined, { headers: { origin: WEB_ORIGIN } });
       expect(refused.status).to.equal(401);
       expect(refused.headers.get('access-control-allow-origin')).to.equal(WEB_ORIGIN);
       expect(refused.headers.get('access-control-expose-headers')).to.include('Retry-After');
     });
 
     it('gives any other origin nothing: a 403 preflight and no Access-Control-Allow-* on answers', async () => {
-      const edge = system.edges[0]?.url ?? '';
-      for (const url of [`${system.auth.url}/me`, `${edge}/conversations`]) {
+      const edgeUrl = edge();
+      for (const url of [`${system.auth.url}/me`, `${edgeUrl}/conversations`]) {
         const res = await preflight(url, OTHER_ORIGIN);
         expect(res.status, url).to.equal(403);
         expect(res.body.error.code).to.equal('forbidden');
@@ -101,6 +107,34 @@ describe('client API', function () {
       } finally {
         await plain.stop();
       }
+    });
+  });
+
+  describe('unread in conversation lists', () => {
+    it('conversation.list and GET /conversations carry unread, equal to session.ready', async () => {
+      const a = await ChatClient.connect(edge(), alice.accessToken);
+      const { conversation } = await a.request('conversation.open_direct', { userId: bob.id });
+      const conversationId = conversation.id as string;
+      for (let i = 1; i <= 3; i += 1) await a.request('message.send', { conversationId, body: `u${i}` });
+      const b = await ChatClient.connect(edge(), bob.accessToken);
+      await b.request('message.read', { conversationId, seq: 1 });
+
+      const listed = await b.request('conversation.list');
+      const rest = await get(`${edge()}/conversations`, { token: bob.accessToken });
+      expect(rest.status).to.equal(200);
+      const again = await ChatClient.connect(edge(), bob.accessToken);
+      for (const conversations of [listed.conversations, rest.body.conversations, again.ready?.conversations]) {
+        expect(conversations.find((c: { id: string }) => c.id === conversationId)).to.include({
+          lastSeq: 3,
+          unread: 2,
+        });
+      }
+      expect(listed.conversations).to.deep.equal(again.ready?.conversations);
+      expect(rest.body.conversations).to.deep.equal(again.ready?.conversations);
+      // The sender's own messages are never unread to them.
+      const own = await get(`${edge()}/conversations`, { token: alice.accessToken });
+      expect(own.body.conversations.find((c: { id: string }) => c.id === conversationId)).to.include({ unread: 0 });
+      for (const client of [a, b, again]) client.close();
     });
   });
 });

@@ -196,16 +196,16 @@ export class ConversationService {
     return conversation;
   }
 
-  /** Every conversation of the user, with members and lastSeq. */
-  async list(userId: string): Promise<Conversation[]> {
-    return (await this.snapshot(userId, false)).map(({ unread: _unread, ...conversation }) => conversation);
+  /** Every conversation of the user, with members, lastSeq and unread: what `session.ready` carries. */
+  async list(userId: string): Promise<SessionConversation[]> {
+    return this.snapshot(userId);
   }
 
   /**
    * What a client needs on connect: every conversation with its lastSeq and the user's unread
    * count (messages after their read cursor that others sent), newest activity first.
    */
-  async snapshot(userId: string, withUnread = true): Promise<SessionConversation[]> {
+  async snapshot(userId: string): Promise<SessionConversation[]> {
     const memberships = await this.#deps.conversations.membershipsOf(userId);
     const ids = memberships.map((membership) => membership.conversationId);
     const [documents, members, heads] = await Promise.all([
@@ -219,7 +219,7 @@ export class ConversationService {
         const readSeq = readSeqs.get(document._id) ?? 0;
         const lastSeq = heads.get(document._id) ?? 0;
         const unread =
-          withUnread && lastSeq > readSeq
+          lastSeq > readSeq
             ? await this.#deps.messages.countUnread(document._id, userId, readSeq, UNREAD_COUNT_CAP)
             : 0;
         return { ...toConversation(document, members.get(document._id) ?? [], lastSeq), unread };
