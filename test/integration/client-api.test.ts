@@ -3,9 +3,11 @@ import { ChatClient } from '../support/chat-client.js';
 import { get, request } from '../support/http.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { registerUser, type TestUser } from '../support/users.js';
+import { eventually } from '../support/wait.js';
 
 const WEB_ORIGIN = 'http://localhost:8088';
 const OTHER_ORIGIN = 'https://evil.example.org';
+const SEARCH_LIMIT = 3;
 
 /** What a browser or SDK client needs from the HTTP APIs, asked of the real apps. */
 describe('client API', function () {
@@ -18,7 +20,7 @@ describe('client API', function () {
   before(async () => {
     system = await startSystem({
       edges: 1,
-      env: { AUTH_ALLOWED_ORIGINS: WEB_ORIGIN },
+      env: { AUTH_ALLOWED_ORIGINS: WEB_ORIGIN, USER_SEARCH_MAX_PER_USER: String(SEARCH_LIMIT) },
       edgeEnv: { WS_ALLOWED_ORIGINS: WEB_ORIGIN },
     });
     [alice, bob] = (await Promise.all(['alice', 'bob'].map((tag) => registerUser(system.auth.url, tag)))) as [
@@ -117,7 +119,12 @@ describe('client API', function () {
       const conversationId = conversation.id as string;
       for (let i = 1; i <= 3; i += 1) await a.request('message.send', { conversationId, body: `u${i}` });
       const b = await ChatClient.connect(edge(), bob.accessToken);
+      const unreadOf = async () =>
+        (await b.request('conversation.list')).conversations.find((c: { id: string }) => c.id === conversationId)
+          ?.unread;
+      await eventually('3 unread in conversation.list', async () => (await unreadOf()) === 3);
       await b.request('message.read', { conversationId, seq: 1 });
+      await eventually('the read cursor in conversation.list', async () => (await unreadOf()) === 2);
 
       const listed = await b.request('conversation.list');
       const rest = await get(`${edge()}/conversations`, { token: bob.accessToken });
@@ -135,6 +142,55 @@ describe('client API', function () {
       const own = await get(`${edge()}/conversations`, { token: alice.accessToken });
       expect(own.body.conversations.find((c: { id: string }) => c.id === conversationId)).to.include({ unread: 0 });
       for (const client of [a, b, again]) client.close();
+    });
+  });
+
+  describe('GET /users?ids=', () => {
+    const lookup = (ids: string, token: string | null = alice.accessToken) =>
+      get(`${system.auth.url}/users?ids=${encodeURIComponent(ids)}`, token ? { token } : {});
+
+    it('answers the public users of the ids, in the order asked, unknown ids left out, each once', async () => {
+      const unknown = '0190a000-0000-7000-8000-000000000000';
+      const res = await lookup([bob.id, unknown, alice.id.toUpperCase(), bob.id].join(','));
+      expect(res.status, res.text).to.equal(200);
+      expect(res.body).to.deep.equal({
+        users: [
+          { id: bob.id, login: bob.login.toLowerCase(), displayName: bob.login.toLowerCase() },
+          { id: alice.id, login: alice.login.toLowerCase(), displayName: alice.login.toLowerCase() },
+        ],
+      });
+      expect(res.text).not.to.match(/passwordHash|lastSeen|createdAt/);
+    });
+
+    it('takes 1-100 UUIDs, Bearer-authenticated, and not both login and ids', async () => {
+      const hundred = Array.from({ length: 100 }, () => crypto.randomUUID());
+      expect((await lookup([...hundred, alice.id].join(','))).status).to.equal(400);
+      const ok = await lookup([...hundred.slice(1), alice.id].join(','));
+      expect(ok.status).to.equal(200);
+      expect(ok.body.users.map((user: { id: string }) => user.id)).to.deep.equal([alice.id]);
+      for (const bad of ['', 'not-a-uuid', `${alice.id},{"$ne":null}`, `${alice.id},`]) {
+        const res = await lookup(bad);
+        expect(res.status, bad).to.equal(400);
+        expect(res.body.error.code, bad).to.equal('bad_request');
+      }
+      expect((await lookup(alice.id, null)).status).to.equal(401);
+      const both = await get(`${system.auth.url}/users?ids=${alice.id}&login=abc`, { token: alice.accessToken });
+      expect(both.status).to.equal(400);
+      const repeated = await get(`${system.auth.url}/users?ids=${alice.id}&ids=${bob.id}`, {
+        token: alice.accessToken,
+      });
+      expect(repeated.status).to.equal(400);
+    });
+
+    it('does not spend the prefix search quota, which still holds', async () => {
+      const carol = await registerUser(system.auth.url, 'carol');
+      for (let i = 0; i < SEARCH_LIMIT + 2; i += 1)
+        expect((await lookup(alice.id, carol.accessToken)).status).to.equal(200);
+      const search = () => get(`${system.auth.url}/users?login=car`, { token: carol.accessToken });
+      for (let i = 0; i < SEARCH_LIMIT; i += 1) expect((await search()).status).to.equal(200);
+      const refused = await search();
+      expect(refused.status).to.equal(429);
+      expect(refused.headers.get('retry-after')).to.match(/^\d+$/);
     });
   });
 });

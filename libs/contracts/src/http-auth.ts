@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { displayText, login } from './primitives.js';
+import { displayText, id, login } from './primitives.js';
 
 export const PASSWORD_MIN_CHARS = 8;
 export const PASSWORD_MAX_CHARS = 256;
 export const USER_SEARCH_MAX_RESULTS = 20;
+/** Ids one `GET /users?ids=` may ask for: a page of senders or a group's visible members. */
+export const USER_LOOKUP_MAX_IDS = 100;
 /** Shorter prefixes would list the directory a letter at a time. */
 export const USER_SEARCH_MIN_PREFIX = 3;
 export const MAX_DISPLAY_NAME_CHARS = 64;
@@ -52,6 +54,21 @@ export const userSearchQuery = z.object({
       `must be ${USER_SEARCH_MIN_PREFIX}-32 letters, digits, _ . or -`,
     )
     .transform((value) => value.toLowerCase()),
+});
+
+/** GET /users?ids=<id>,<id>: 1-100 user ids, comma-separated; repeats are asked once. */
+export const userLookupQuery = z.object({
+  ids: z
+    .string()
+    .max(USER_LOOKUP_MAX_IDS * 37)
+    .transform((value) => value.split(',').map((part) => part.trim()))
+    .pipe(
+      z
+        .array(id)
+        .min(1)
+        .max(USER_LOOKUP_MAX_IDS, `must be at most ${USER_LOOKUP_MAX_IDS} ids`)
+        .transform((ids) => [...new Set(ids.map((value) => value.toLowerCase()))]),
+    ),
 });
 
 export interface PublicUser {

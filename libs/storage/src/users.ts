@@ -50,6 +50,11 @@ export class UserRepository {
     return this.#users.findOne({ _id: id });
   }
 
+  /** The accounts of `ids` that exist (unknown ids are left out), through the dialect's `findIn`. */
+  findManyByIds(ids: readonly string[]): Promise<UserDocument[]> {
+    return this.#dialect.findIn(this.#users, '_id', ids);
+  }
+
   /** An id of `ids` with no account, or undefined when every one exists; stops at the first. */
   firstMissingId(ids: readonly string[]): Promise<string | undefined> {
     return this.#dialect.firstAbsent(this.#users, '_id', ids);
