@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { ChatClient } from '../support/chat-client.js';
-import { get, request } from '../support/http.js';
+import { get, post, request } from '../support/http.js';
 import { startSystem, type TestSystem } from '../support/system.js';
-import { registerUser, type TestUser } from '../support/users.js';
+import { PASSWORD, registerUser, type TestUser } from '../support/users.js';
 import { eventually } from '../support/wait.js';
 
 const WEB_ORIGIN = 'http://localhost:8088';
@@ -191,6 +191,83 @@ describe('client API', function () {
       const refused = await search();
       expect(refused.status).to.equal(429);
       expect(refused.headers.get('retry-after')).to.match(/^\d+$/);
+    });
+  });
+
+  describe('account', () => {
+    const refresh = (refreshToken: string) => post(`${system.auth.url}/token/refresh`, { refreshToken });
+    const login = (user: TestUser, password = PASSWORD) =>
+      post(`${system.auth.url}/login`, { login: user.login, password });
+
+    it('POST /logout revokes the family of the refresh token given, spent or not, and only that one', async () => {
+      const user = await registerUser(system.auth.url, 'logout');
+      const other = (await login(user)).body.refreshToken as string;
+      const rotated = await refresh(user.refreshToken);
+      expect(rotated.status).to.equal(200);
+      // The spent first token still names its family.
+      const out = await post(`${system.auth.url}/logout`, { refreshToken: user.refreshToken });
+      expect(out.status, out.text).to.equal(204);
+      expect((await refresh(rotated.body.refreshToken)).status).to.equal(401);
+      const stillIn = await refresh(other);
+      expect(stillIn.status).to.equal(200);
+      // No Bearer needed, repeatable, and an unknown token is no error either.
+      expect((await post(`${system.auth.url}/logout`, { refreshToken: user.refreshToken })).status).to.equal(204);
+      expect((await post(`${system.auth.url}/logout`, { refreshToken: 'never-issued' })).status).to.equal(204);
+      expect((await post(`${system.auth.url}/logout`, {})).status).to.equal(400);
+      expect((await post(`${system.auth.url}/logout`, { refreshToken: { $ne: null } })).status).to.equal(400);
+    });
+
+    it('POST /password needs the current password, keeps this device with a new pair and ends the other sessions', async () => {
+      const user = await registerUser(system.auth.url, 'passwd');
+      const otherDevice = (await login(user)).body.refreshToken as string;
+      const change = (body: unknown, token: string | undefined = user.accessToken) =>
+        post(`${system.auth.url}/password`, body, token ? { token } : {});
+      const newPassword = 'a much better passphrase';
+
+      expect((await change({ currentPassword: PASSWORD, newPassword }, '')).status).to.equal(401);
+      const wrong = await change({ currentPassword: 'not the password', newPassword });
+      expect(wrong.status).to.equal(401);
+      const weak = await change({ currentPassword: PASSWORD, newPassword: user.login.toUpperCase() });
+      expect(weak.status).to.equal(400);
+      expect(weak.body.error.message).to.match(/newPassword/);
+      expect((await change({ currentPassword: PASSWORD, newPassword: 'short' })).status).to.equal(400);
+      expect((await refresh(otherDevice)).status, 'a refused change ends nothing').to.equal(200);
+
+      const sessionBefore = (await login(user)).body.refreshToken as string;
+      const changed = await change({ currentPassword: PASSWORD, newPassword });
+      expect(changed.status, changed.text).to.equal(200);
+      expect(changed.body).to.include({ tokenType: 'Bearer' });
+      expect((await refresh(sessionBefore)).status).to.equal(401);
+      expect((await refresh(user.refreshToken)).status).to.equal(401);
+      expect((await login(user)).status).to.equal(401);
+      expect((await login(user, newPassword)).status).to.equal(200);
+      const kept = await refresh(changed.body.refreshToken);
+      expect(kept.status).to.equal(200);
+      expect((await get(`${system.auth.url}/me`, { token: changed.body.accessToken })).status).to.equal(200);
+    });
+
+    it('PATCH /me changes the display name, validated as at registration, and others look it up', async () => {
+      const user = await registerUser(system.auth.url, 'rename');
+      const patch = (body: unknown, token: string | undefined = user.accessToken) =>
+        request('PATCH', `${system.auth.url}/me`, body, token ? { token } : {});
+      const renamed = await patch({ displayName: '  Ada 👩‍💻 L. ' });
+      expect(renamed.status, renamed.text).to.equal(200);
+      expect(renamed.body).to.deep.equal({ id: user.id, login: user.login.toLowerCase(), displayName: 'Ada 👩‍💻 L.' });
+      expect((await get(`${system.auth.url}/me`, { token: user.accessToken })).body.displayName).to.equal(
+        'Ada 👩‍💻 L.',
+      );
+      const seen = await get(`${system.auth.url}/users?ids=${user.id}`, { token: alice.accessToken });
+      expect(seen.body.users[0].displayName).to.equal('Ada 👩‍💻 L.');
+      for (const displayName of ['@alice', '', '   ', 'invoice\u202egnp.exe', 'x'.repeat(65), 42]) {
+        const res = await patch({ displayName });
+        expect(res.status, String(displayName)).to.equal(400);
+        expect(res.body.error.message, String(displayName)).to.match(/displayName/);
+      }
+      expect((await patch({})).status).to.equal(400);
+      expect((await patch({ displayName: 'Nobody' }, '')).status).to.equal(401);
+      expect((await get(`${system.auth.url}/me`, { token: user.accessToken })).body.displayName).to.equal(
+        'Ada 👩‍💻 L.',
+      );
     });
   });
 });

@@ -47,6 +47,21 @@ export class SessionTokens {
     return this.#pair(current.userId, raw);
   }
 
+  /**
+   * Ends the session `rawRefreshToken` belongs to: its whole family is revoked, whichever of its
+   * tokens is given (a spent one too). An unknown token ends nothing, and is no error.
+   */
+  async logout(rawRefreshToken: string): Promise<void> {
+    const token = await this.#refreshTokens.findByHash(hashToken(rawRefreshToken));
+    if (token) await this.#refreshTokens.revokeFamily(token.familyId, new Date());
+  }
+
+  /** Every session of the user ends, and one new one begins: the device that changed the password. */
+  async replaceAll(userId: string): Promise<TokenPair> {
+    await this.#refreshTokens.revokeAllOf(userId, new Date());
+    return this.issue(userId);
+  }
+
   #pair(userId: string, refreshToken: string): TokenPair {
     const access = this.#signer.sign(userId);
     return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn };

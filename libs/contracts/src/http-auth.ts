@@ -9,6 +9,7 @@ export const USER_LOOKUP_MAX_IDS = 100;
 /** Shorter prefixes would list the directory a letter at a time. */
 export const USER_SEARCH_MIN_PREFIX = 3;
 export const MAX_DISPLAY_NAME_CHARS = 64;
+export const WEAK_PASSWORD_MESSAGE = 'is too weak: it must not be the login or one repeated character';
 
 /**
  * A display name is a label, never an identity: every user a client is shown carries its login
@@ -30,7 +31,7 @@ export const registerBody = z
   .object({ login, password, displayName: displayName.optional() })
   .refine((body) => isStrongEnough(body.password, body.login), {
     path: ['password'],
-    message: 'is too weak: it must not be the login or one repeated character',
+    message: WEAK_PASSWORD_MESSAGE,
   });
 
 /** POST /login. The login is not pattern-checked here, so a wrong one fails like a wrong password. */
@@ -44,6 +45,18 @@ export const deleteAccountBody = z.object({ password: z.string().min(1).max(PASS
 
 /** POST /token/refresh */
 export const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) });
+
+/** POST /logout: the refresh token of the session to end (its whole family). */
+export const logoutBody = refreshBody;
+
+/** POST /password (Bearer): the current password again, and the new one (checked against the login by auth). */
+export const changePasswordBody = z.object({
+  currentPassword: z.string().min(1).max(PASSWORD_MAX_CHARS),
+  newPassword: password,
+});
+
+/** PATCH /me (Bearer): what a user may change about themselves, validated as at registration. */
+export const updateMeBody = z.object({ displayName });
 
 /** GET /users?login=<prefix> */
 export const userSearchQuery = z.object({
@@ -85,7 +98,8 @@ export interface TokenPair {
   expiresIn: number;
 }
 
-function isStrongEnough(candidate: string, userLogin: string): boolean {
+/** Not the login (any case), not one repeated character. */
+export function isStrongEnough(candidate: string, userLogin: string): boolean {
   if (candidate.toLowerCase() === userLogin) return false;
   return new Set(candidate).size > 1;
 }

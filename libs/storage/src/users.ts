@@ -31,6 +31,12 @@ export class UserRepository {
     await this.#dialect.update(() => this.#users.updateOne({ _id: id }, { $set: { passwordHash } }));
   }
 
+  /** The user's new display name; null if there is no such account. */
+  async updateDisplayName(id: string, displayName: string): Promise<UserDocument | null> {
+    await this.#dialect.update(() => this.#users.updateOne({ _id: id }, { $set: { displayName } }));
+    return this.findById(id);
+  }
+
   /** Removes the account; false if there was none. */
   async delete(id: string): Promise<boolean> {
     return (await this.#users.deleteOne({ _id: id })).deletedCount === 1;

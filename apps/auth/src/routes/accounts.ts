@@ -1,4 +1,13 @@
-import { ChatError, deleteAccountBody, parseInput, registerBody } from '@chat/contracts';
+import {
+  ChatError,
+  changePasswordBody,
+  deleteAccountBody,
+  isStrongEnough,
+  parseInput,
+  registerBody,
+  updateMeBody,
+  WEAK_PASSWORD_MESSAGE,
+} from '@chat/contracts';
 import { type AccessTokenCheck, authenticatedUserId, requireBearer } from '@chat/runtime';
 import { type RefreshTokenRepository, toPublicUser, type UserRepository } from '@chat/storage';
 import { Router } from 'express';
@@ -7,8 +16,9 @@ import type { AuthMetrics } from '../auth-metrics.js';
 import type { LoginLimiter } from '../login-limiter.js';
 import type { PasswordHasher } from '../password-hasher.js';
 import type { RequestQuota } from '../request-quota.js';
+import type { SessionTokens } from '../session-tokens.js';
 
-/** POST /register, GET /me */
+/** POST /register, GET /me, PATCH /me, POST /password, DELETE /me */
 export function accountRoutes(deps: {
   users: UserRepository;
   passwords: PasswordHasher;
@@ -18,6 +28,7 @@ export function accountRoutes(deps: {
   limiter: LoginLimiter;
   /** Registrations per client address: each costs an argon2 hash. */
   registerQuota: RequestQuota;
+  sessions: SessionTokens;
   announceAccountDeleted(userId: string): Promise<void>;
 }) {
   const router = Router();
@@ -43,6 +54,43 @@ export function accountRoutes(deps: {
     // A valid token for an account that no longer exists is no credential at all.
     if (!user) throw new ChatError('unauthorized', 'the account of this token no longer exists');
     res.json(toPublicUser(user));
+  });
+
+  /**
+   * PATCH /me {displayName}: validated as at registration. Nothing is pushed: clients learn the
+   * new name the next time they look the user up (`GET /users`).
+   */
+  router.patch('/me', requireBearer(deps.tokens), async (req, res) => {
+    const body = parseInput(updateMeBody, req.body, 'body');
+    const user = await deps.users.updateDisplayName(authenticatedUserId(res), body.displayName);
+    if (!user) throw new ChatError('unauthorized', 'the account of this token no longer exists');
+    req.log.info({ userId: user._id }, 'display name changed');
+    res.json(toPublicUser(user));
+  });
+
+  /**
+   * POST /password {currentPassword, newPassword}: the current password again (counted by the
+   * login limiter like a login), then every refresh token of the user is revoked and a new pair
+   * answered, so the device that changed it stays logged in and every other session ends at its
+   * next refresh.
+   */
+  router.post('/password', requireBearer(deps.tokens), async (req, res) => {
+    const body = parseInput(changePasswordBody, req.body, 'body');
+    const user = await deps.users.findById(authenticatedUserId(res));
+    if (!user) throw new ChatError('unauthorized', 'the account of this token no longer exists');
+    if (!isStrongEnough(body.newPassword, user.login)) {
+      throw new ChatError('bad_request', `invalid newPassword: ${WEAK_PASSWORD_MESSAGE}`);
+    }
+    const ip = req.ip ?? 'unknown';
+    await deps.limiter.take(user.login, ip);
+    if (!(await deps.passwords.verify(user.passwordHash, body.currentPassword))) {
+      throw new ChatError('unauthorized', 'password is wrong');
+    }
+    await deps.limiter.refund(user.login, ip);
+    await deps.users.updatePasswordHash(user._id, await deps.passwords.hash(body.newPassword));
+    const pair = await deps.sessions.replaceAll(user._id);
+    req.log.info({ userId: user._id }, 'password changed; other sessions revoked');
+    res.json(pair);
   });
 
   /**

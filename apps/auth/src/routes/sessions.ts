@@ -1,4 +1,4 @@
-import { ChatError, loginBody, parseInput, refreshBody } from '@chat/contracts';
+import { ChatError, loginBody, logoutBody, parseInput, refreshBody } from '@chat/contracts';
 import type { UserRepository } from '@chat/storage';
 import { Router } from 'express';
 import type { AuthMetrics } from '../auth-metrics.js';
@@ -8,7 +8,7 @@ import type { SessionTokens } from '../session-tokens.js';
 
 const BAD_CREDENTIALS = 'login or password is wrong';
 
-/** POST /login, POST /token/refresh */
+/** POST /login, POST /token/refresh, POST /logout */
 export function sessionRoutes(deps: {
   users: UserRepository;
   passwords: PasswordHasher;
@@ -57,6 +57,17 @@ export function sessionRoutes(deps: {
       deps.metrics.refreshes.inc({ outcome: 'refused' });
       throw error;
     }
+  });
+
+  /**
+   * POST /logout {refreshToken}: the refresh token is the credential (256 random bits), so no
+   * Bearer is needed, and a client whose access token expired can still log out. Always 204.
+   */
+  router.post('/logout', async (req, res) => {
+    const body = parseInput(logoutBody, req.body, 'body');
+    await deps.sessions.logout(body.refreshToken);
+    req.log.info('logged out');
+    res.status(204).end();
   });
 
   return router;
