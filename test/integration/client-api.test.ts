@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { expect } from 'chai';
+import { REPO_ROOT } from '../support/app-process.js';
 import { ChatClient } from '../support/chat-client.js';
 import { get, post, request } from '../support/http.js';
 import { startSystem, type TestSystem } from '../support/system.js';
@@ -268,6 +272,40 @@ describe('client API', function () {
       expect((await get(`${system.auth.url}/me`, { token: user.accessToken })).body.displayName).to.equal(
         'Ada 👩‍💻 L.',
       );
+    });
+  });
+
+  describe('generated JSON Schemas against the real edge', () => {
+    it('a frame docs/contracts/client-frames.json accepts is acked, one it refuses is bad_request', async () => {
+      const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'docs/contracts/client-frames.json'), 'utf8'));
+      const valid = new Ajv2020({ strict: true, validateFormats: false }).compile(schema);
+      const client = await ChatClient.connect(edge(), alice.accessToken);
+      const { conversation } = await client.request('conversation.open_direct', { userId: bob.id });
+      const frames: Record<string, unknown>[] = [
+        { type: 'ping' },
+        { type: 'conversation.list' },
+        { type: 'presence.query', userIds: [bob.id] },
+        { type: 'message.send', conversationId: conversation.id, body: 'by the schema', clientMsgId: 'schema-1' },
+        { type: 'history.get', conversationId: conversation.id, limit: 100 },
+        { type: 'conversation.create_group', title: 'Schema', members: [bob.id] },
+        { type: 'message.send', conversationId: 'nope', body: 'x' },
+        { type: 'message.send', conversationId: conversation.id, body: '' },
+        { type: 'history.get', conversationId: conversation.id, limit: 101 },
+        { type: 'presence.query', userIds: [] },
+        { type: 'conversation.create_group', title: '', members: [bob.id] },
+        { type: 'no.such.frame' },
+      ];
+      let ref = 0;
+      for (const frame of frames) {
+        ref += 1;
+        const shown = JSON.stringify(frame);
+        client.send({ ...frame, ref });
+        const answer = await client.waitFor((f) => f.ref === ref && (f.type === 'ack' || f.type === 'error'));
+        if (valid(frame)) expect(answer.type, shown).to.equal('ack');
+        else expect([answer.type, answer.code], shown).to.deep.equal(['error', 'bad_request']);
+      }
+      expect(frames.filter((frame) => valid(frame))).to.have.length(6);
+      client.close();
     });
   });
 });
