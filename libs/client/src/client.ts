@@ -676,8 +676,17 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const conversation = this.#stateOf(listing.id);
     conversation.updateFrom(listing);
     if (listing.unread !== undefined) {
-      conversation.unread = listing.unread;
-      this.#unreadCountedTo.set(listing.id, listing.lastSeq);
+      // The server counted up to its lastSeq; what this client applied beyond it counts on top.
+      const beyond = conversation
+        .folded()
+        .filter(
+          (m) =>
+            m.message.seq > listing.lastSeq &&
+            m.message.senderId !== this.#userId &&
+            m.message.seq > conversation.readSeq,
+        ).length;
+      conversation.unread = listing.unread + beyond;
+      this.#unreadCountedTo.set(listing.id, Math.max(listing.lastSeq, conversation.appliedSeq));
     }
     this.emit('conversation', conversation);
     return conversation;
@@ -869,6 +878,12 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.#outbox.set(record.clientMsgId, slot);
     await this.#storage.put(record);
     this.emit('outbox', { ...slot.entry });
+    if (options.replyTo) {
+      // The server knows a message only once it is stored, a little after its ack.
+      slot.inFlight = true;
+      await this.#held(conversationId, options.replyTo);
+      slot.inFlight = false;
+    }
     this.#flush(slot);
     return done;
   }
@@ -955,7 +970,29 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return cursor;
   }
 
+  /**
+   * Waits (at most 10 s) until this client holds a message: a message is acknowledged once the
+   * broker has it, and stored (so known to edits, reactions and replies) a moment later.
+   */
+  async #held(conversationId: string, messageId: string, timeoutMs = 10_000): Promise<void> {
+    if (this.#conversations.get(conversationId)?.message(messageId)) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const off = this.on('message.new', (frame) => {
+        if (frame.message.id === messageId) done();
+      });
+      function done() {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
+    });
+  }
+
   async #change(type: ClientFrameType, fields: Record<string, unknown>): Promise<number | null> {
+    if (typeof fields.messageId === 'string' && typeof fields.conversationId === 'string') {
+      await this.#held(fields.conversationId, fields.messageId);
+    }
     const ack = await this.#retrying(type, fields as ClientFrame<typeof type>);
     return typeof ack.seq === 'number' ? ack.seq : null;
   }

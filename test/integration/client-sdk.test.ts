@@ -1,0 +1,176 @@
+import { ChatClient, type ConversationState } from '@chat/client';
+import type { CurrentMessage } from '@chat/contracts';
+import { expect } from 'chai';
+import WebSocket from 'ws';
+import { post } from '../support/http.js';
+import { startSystem, type TestSystem } from '../support/system.js';
+import { PASSWORD, registerUser, type TestUser, uniqueLogin } from '../support/users.js';
+
+export function wsUrl(httpUrl: string): string {
+  return `${httpUrl.replace(/^http/, 'ws')}/ws`;
+}
+
+export function sdkClient(system: TestSystem, edgeOrder: number[]): ChatClient {
+  return new ChatClient({
+    authUrl: system.auth.url,
+    edgeUrls: edgeOrder.map((i) => wsUrl(system.edges[i]?.url ?? '')),
+    WebSocket: WebSocket as never,
+    reconnect: { initialDelayMs: 100, maxDelayMs: 2_000 },
+  });
+}
+
+/** Every message of a conversation as `history.get` returns it to this client's user, paged by afterSeq. */
+export async function fullHistory(client: ChatClient, conversationId: string): Promise<CurrentMessage[]> {
+  const all: CurrentMessage[] = [];
+  let afterSeq = 0;
+  for (;;) {
+    const page = (await client.history({ conversationId, afterSeq, limit: 100 })) as CurrentMessage[];
+    if (page.length === 0) return all;
+    all.push(...page);
+    afterSeq = page[page.length - 1]?.seq ?? afterSeq;
+  }
+}
+
+export async function waitUntil(what: string, predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('@chat/client against the real system', function () {
+  this.timeout(120_000);
+  let system: TestSystem;
+  const clients: ChatClient[] = [];
+
+  before(async () => {
+    system = await startSystem({ edges: 2 });
+  });
+
+  after(async () => {
+    for (const client of clients) client.close();
+    await system?.stop();
+  });
+
+  it('two clients on the two edges: sends both ways, a reply, edits, reactions, a delete; state equals history.get', async () => {
+    // Alice registers and logs in through the SDK; Bob through the test helper's tokens.
+    const alice = sdkClient(system, [0, 1]);
+    const bob = sdkClient(system, [1, 0]);
+    clients.push(alice, bob);
+    const aliceLogin = uniqueLogin('sdka');
+    const registered = await alice.register(aliceLogin, PASSWORD, 'Alice');
+    expect(registered.login).to.equal(aliceLogin);
+    await alice.login(aliceLogin, PASSWORD);
+    const bobUser: TestUser = await registerUser(system.auth.url, 'sdkb');
+    bob.useSession(bobUser);
+    const states: string[] = [];
+    alice.on('state', (state) => states.push(state));
+    await Promise.all([alice.connect(), bob.connect()]);
+    expect(states).to.deep.equal(['connecting', 'ready']);
+    expect(alice.edgeUrl).to.equal(wsUrl(system.edges[0]?.url ?? ''));
+    expect(bob.edgeUrl).to.equal(wsUrl(system.edges[1]?.url ?? ''));
+
+    const bobNew: string[] = [];
+    bob.on('message.new', (frame) => bobNew.push(frame.message.id));
+    const aliceEntries: number[] = [];
+    alice.on('entry', (entry) => aliceEntries.push(entry.type === 'message.new' ? entry.message.seq : entry.seq));
+
+    const direct = await alice.openDirect({ userId: bobUser.id });
+    const conversationId = direct.id;
+    const sent = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        (i % 2 === 0 ? alice : bob).send(conversationId, `${i % 2 === 0 ? 'alice' : 'bob'} ${i}`),
+      ),
+    );
+    expect(new Set(sent.map((s) => s.messageId)).size).to.equal(10);
+    const [first, second] = sent;
+    if (!first || !second) throw new Error('no sends');
+    const reply = await bob.send(conversationId, 'a reply', { replyTo: first.messageId });
+
+    const editSeq = await alice.edit(conversationId, first.messageId, 'alice 0, edited');
+    const thumbs = await bob.react(conversationId, first.messageId, '👍');
+    const again = await bob.react(conversationId, first.messageId, '👍');
+    const heart = await alice.react(conversationId, first.messageId, '❤️');
+    const aliceThumbs = await alice.react(conversationId, first.messageId, '👍');
+    const unheart = await alice.unreact(conversationId, first.messageId, '❤️');
+    const deleted = await bob.delete(conversationId, second.messageId);
+    expect(again, 'a repeated reaction writes nothing').to.equal(null);
+    const seqs = [editSeq, thumbs, heart, aliceThumbs, unheart, deleted];
+    for (const seq of seqs) expect(seq).to.be.a('number');
+    const lastSeq = Math.max(...(seqs as number[]));
+    expect(lastSeq, '11 messages and 6 changes number the log 1-17').to.equal(17);
+
+    const held = (client: ChatClient): ConversationState => {
+      const state = client.conversation(conversationId);
+      if (!state) throw new Error('the client does not hold the conversation');
+      return state;
+    };
+    await waitUntil('both clients applied seq 17', () => held(alice).appliedSeq >= 17 && held(bob).appliedSeq >= 17);
+    await Promise.all([alice.settled(), bob.settled()]);
+
+    for (const client of [alice, bob]) {
+      const state = held(client);
+      const messages = state.messages();
+      expect(messages).to.have.length(11);
+      expect(messages.map((m) => m.seq)).to.deep.equal([...messages.map((m) => m.seq)].sort((a, b) => a - b));
+      expect(new Set(messages.map((m) => m.clientMsgId)).size).to.equal(11);
+      expect(messages).to.deep.equal(await fullHistory(client, conversationId));
+      const edited = messages.find((m) => m.id === first.messageId);
+      expect(edited?.body).to.equal('alice 0, edited');
+      expect(edited?.reactions.map((r) => [r.emoji, r.count])).to.deep.equal([['👍', 2]]);
+      expect(messages.find((m) => m.id === second.messageId)?.deleted).to.equal(true);
+      expect(messages.find((m) => m.id === reply.messageId)?.replyTo).to.equal(first.messageId);
+      expect(state.members.size).to.equal(2);
+      expect(state.appliedSeq).to.equal(17);
+    }
+    expect(bobNew, 'bob saw each message.new once').to.have.length(11);
+    expect(new Set(bobNew).size).to.equal(11);
+    expect(aliceEntries, 'alice applied entries 1-17 once, in order').to.deep.equal(
+      Array.from({ length: 17 }, (_, i) => i + 1),
+    );
+
+    // Unread: bob has alice's 5 messages (one edited) unread, none after markRead.
+    await waitUntil('bob counted alice messages', () => held(bob).unread === 5);
+    const cursor = await bob.markRead(conversationId);
+    expect(cursor).to.equal(17);
+    expect(held(bob).unread).to.equal(0);
+
+    // Delivered receipts go out as entries are applied: alice sees bob holding 17.
+    await waitUntil('bob delivered 17 (as alice sees it)', () => {
+      const receipt = held(alice).receipts.get(bobUser.id);
+      return receipt !== undefined && receipt.deliveredSeq === 17 && receipt.readSeq === 17;
+    });
+  });
+
+  it('a refresh over HTTP renews the socket session; a reused refresh token ends the session cleanly', async () => {
+    const carol = sdkClient(system, [0, 1]);
+    clients.push(carol);
+    const user = await registerUser(system.auth.url, 'sdkc');
+    carol.useSession(user);
+    await carol.connect();
+    const tokens: string[] = [];
+    carol.on('tokens', (session) => tokens.push(session.accessToken));
+    const renewed = await carol.refresh();
+    expect(renewed.refreshToken).to.not.equal(user.refreshToken);
+    expect(tokens).to.have.length(1);
+    const ack = await carol.request('auth.refresh', { accessToken: renewed.accessToken });
+    expect(ack.expiresAt).to.be.a('string');
+
+    // Someone else spends the current refresh token; the client's next refresh is a reuse.
+    const stolen = await post(`${system.auth.url}/token/refresh`, { refreshToken: renewed.refreshToken });
+    expect(stolen.status).to.equal(200);
+    const ended: string[] = [];
+    carol.on('session-ended', (reason) => ended.push(reason.code));
+    const states: string[] = [];
+    carol.on('state', (state) => states.push(state));
+    let refusal: unknown;
+    await carol.refresh().catch((error) => {
+      refusal = error;
+    });
+    expect((refusal as { code?: string }).code).to.equal('unauthorized');
+    expect(ended).to.deep.equal(['session_ended']);
+    expect(states).to.deep.equal(['closed']);
+    expect(carol.state).to.equal('closed');
+  });
+});
