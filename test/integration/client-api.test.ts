@@ -6,7 +6,7 @@ import { REPO_ROOT } from '../support/app-process.js';
 import { ChatClient } from '../support/chat-client.js';
 import { get, post, request } from '../support/http.js';
 import { startSystem, type TestSystem } from '../support/system.js';
-import { PASSWORD, registerUser, type TestUser } from '../support/users.js';
+import { PASSWORD, registerUser, type TestUser, uniqueLogin } from '../support/users.js';
 import { eventually } from '../support/wait.js';
 
 const WEB_ORIGIN = 'http://localhost:8088';
@@ -306,6 +306,111 @@ describe('client API', function () {
       }
       expect(frames.filter((frame) => valid(frame))).to.have.length(6);
       client.close();
+    });
+  });
+
+  describe('generated OpenAPI documents against the real apps', () => {
+    interface Call {
+      api: 'auth' | 'edge';
+      method: string;
+      /** The path as the document names it. */
+      path: string;
+      /** What is appended to the base URL. */
+      target?: string;
+      body?: unknown;
+      token?: string;
+    }
+
+    it('every documented operation exists, answers a documented status, and its body matches the schema', async () => {
+      const documents = {
+        auth: JSON.parse(readFileSync(join(REPO_ROOT, 'docs/contracts/openapi-auth.json'), 'utf8')),
+        edge: JSON.parse(readFileSync(join(REPO_ROOT, 'docs/contracts/openapi-edge.json'), 'utf8')),
+      };
+      const ajv = new Ajv2020({ strict: true, validateFormats: false, allErrors: true });
+      const dora = await registerUser(system.auth.url, 'dora');
+      const session = (await post(`${system.auth.url}/login`, { login: dora.login, password: PASSWORD })).body;
+      const newPassword = 'an entirely new passphrase';
+      const direct = await post(`${edge()}/conversations/direct`, { userId: bob.id }, { token: alice.accessToken });
+      const conversationId = direct.body.conversation.id as string;
+      let afterChange = '';
+      const calls: (Call | (() => Call))[] = [
+        { api: 'auth', method: 'post', path: '/register', body: { login: uniqueLogin('oas'), password: PASSWORD } },
+        { api: 'auth', method: 'post', path: '/login', body: { login: dora.login, password: PASSWORD } },
+        { api: 'auth', method: 'post', path: '/token/refresh', body: { refreshToken: session.refreshToken } },
+        { api: 'auth', method: 'post', path: '/logout', body: { refreshToken: session.refreshToken } },
+        { api: 'auth', method: 'get', path: '/me', token: dora.accessToken },
+        { api: 'auth', method: 'patch', path: '/me', body: { displayName: 'Dora' }, token: dora.accessToken },
+        { api: 'auth', method: 'get', path: '/users', target: '/users?login=dor', token: dora.accessToken },
+        {
+          api: 'auth',
+          method: 'get',
+          path: '/users',
+          target: `/users?ids=${alice.id},${dora.id}`,
+          token: dora.accessToken,
+        },
+        { api: 'auth', method: 'get', path: '/.well-known/jwks.json' },
+        { api: 'auth', method: 'get', path: '/healthz' },
+        { api: 'auth', method: 'get', path: '/readyz' },
+        {
+          api: 'auth',
+          method: 'post',
+          path: '/password',
+          body: { currentPassword: PASSWORD, newPassword },
+          token: dora.accessToken,
+        },
+        () => ({ api: 'auth', method: 'delete', path: '/me', body: { password: newPassword }, token: afterChange }),
+        { api: 'edge', method: 'get', path: '/conversations', token: alice.accessToken },
+        {
+          api: 'edge',
+          method: 'post',
+          path: '/conversations/direct',
+          body: { userId: bob.id },
+          token: alice.accessToken,
+        },
+        {
+          api: 'edge',
+          method: 'post',
+          path: '/conversations/group',
+          body: { title: 'OpenAPI', members: [bob.id] },
+          token: alice.accessToken,
+        },
+        {
+          api: 'edge',
+          method: 'get',
+          path: '/conversations/{conversationId}/messages',
+          target: `/conversations/${conversationId}/messages?limit=10`,
+          token: alice.accessToken,
+        },
+        { api: 'edge', method: 'get', path: '/healthz' },
+        { api: 'edge', method: 'get', path: '/readyz' },
+      ];
+      const called = new Set<string>();
+      for (const entry of calls) {
+        const call = typeof entry === 'function' ? entry() : entry;
+        const base = call.api === 'auth' ? system.auth.url : edge();
+        const res = await request(call.method.toUpperCase(), `${base}${call.target ?? call.path}`, call.body, {
+          ...(call.token ? { token: call.token } : {}),
+        });
+        const name = `${call.api} ${call.method.toUpperCase()} ${call.path}`;
+        const documented = documents[call.api].paths[call.path]?.[call.method];
+        expect(documented, `${name} is documented`).to.be.an('object');
+        const answer = documented.responses[String(res.status)];
+        expect(answer, `${name} answered ${res.status}, which is not documented: ${res.text}`).to.be.an('object');
+        expect(res.status, `${name}: ${res.text}`).to.be.below(300);
+        const schema = answer.content?.['application/json']?.schema;
+        if (schema) {
+          const validate = ajv.compile(schema);
+          expect(validate(res.body), `${name}: ${ajv.errorsText(validate.errors)}`).to.equal(true);
+        }
+        if (call.path === '/password') afterChange = res.body.accessToken;
+        called.add(name);
+      }
+      const documentedOperations = (['auth', 'edge'] as const).flatMap((api) =>
+        Object.entries(documents[api].paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
+          Object.keys(methods).map((method) => `${api} ${method.toUpperCase()} ${path}`),
+        ),
+      );
+      expect([...called].sort(), 'every documented operation is exercised').to.deep.equal(documentedOperations.sort());
     });
   });
 });

@@ -50,9 +50,7 @@ describe('JSON Schemas of the contracts (docs/contracts)', () => {
       const { type, ref, ...fields } = frame as { type: string; ref?: unknown };
       const schema = CLIENT_FRAME_SCHEMAS[type as keyof typeof CLIENT_FRAME_SCHEMAS];
       const zodValid =
-        schema !== undefined &&
-        schema.safeParse(fields).success &&
-        (ref === undefined || frameRef.safeParse(ref).success);
+        schema?.safeParse(fields).success === true && (ref === undefined || frameRef.safeParse(ref).success);
       const shown = JSON.stringify(frame).slice(0, 80);
       expect(anyFrame(frame), shown).to.equal(valid);
       expect(zodValid, `zod: ${shown}`).to.equal(valid);

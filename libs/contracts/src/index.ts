@@ -3,6 +3,7 @@ export * from './chat.js';
 export * from './client-frames.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './http-answers.js';
 export * from './http-auth.js';
 export * from './http-chat.js';
 export * from './log-entries.js';

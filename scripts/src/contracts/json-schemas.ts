@@ -1,5 +1,6 @@
 import { CLIENT_FRAME_SCHEMAS, type ClientFrameType, frameRef } from '@chat/contracts';
 import { z } from 'zod';
+import { authOpenApi, edgeOpenApi } from './openapi.js';
 
 /** Where the generated schemas are checked in, relative to the repository root. */
 export const CONTRACTS_DIR = 'docs/contracts';
@@ -24,7 +25,8 @@ function toJsonSchema(schema: z.ZodType): Record<string, unknown> {
 
 /**
  * Every generated file, by name under CONTRACTS_DIR: one JSON Schema per client frame
- * (`client.<type>.json`), and `client-frames.json`, which accepts any of them.
+ * (`client.<type>.json`), `client-frames.json`, which accepts any of them, and the OpenAPI 3.1
+ * documents of the HTTP APIs (`openapi-auth.json`, `openapi-edge.json`).
  */
 export function contractFiles(): Map<string, string> {
   const types = Object.keys(CLIENT_FRAME_SCHEMAS).sort() as ClientFrameType[];
@@ -37,6 +39,8 @@ export function contractFiles(): Map<string, string> {
     description: 'Any frame a client may send over the WebSocket (see client.<type>.json for each).',
   });
   files.set('client-frames.json', render(toJsonSchema(any)));
+  files.set('openapi-auth.json', render(authOpenApi()));
+  files.set('openapi-edge.json', render(edgeOpenApi()));
   return files;
 }
 
