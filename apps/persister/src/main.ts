@@ -5,7 +5,6 @@ import {
   ConfirmPublisher,
   DeadLetters,
   deadQueue,
-  EVENTS,
   EventPublisher,
   EventWorker,
   EXCHANGES,
