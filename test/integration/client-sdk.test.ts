@@ -1,7 +1,7 @@
 import type { ChatClient, ConversationState } from '@chat/client';
 import { expect } from 'chai';
 import { post } from '../support/http.js';
-import { fullHistory, sdkClient, waitUntil, wsUrl } from '../support/sdk-client.js';
+import { fullHistory, NetworkGate, sdkClient, waitUntil, wsUrl } from '../support/sdk-client.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { PASSWORD, registerUser, type TestUser, uniqueLogin } from '../support/users.js';
 
@@ -107,6 +107,56 @@ describe('@chat/client against the real system', function () {
       const receipt = held(alice).receipts.get(bobUser.id);
       return receipt !== undefined && receipt.deliveredSeq === 17 && receipt.readSeq === 17;
     });
+  });
+
+  it('offline, then back: resumes by log.get from the seq it holds; a new device folds the whole log', async () => {
+    const [aliceUser, bobUser] = await Promise.all([
+      registerUser(system.auth.url, 'sdkra'),
+      registerUser(system.auth.url, 'sdkrb'),
+    ]);
+    const gate = new NetworkGate();
+    const alice = sdkClient(system, [0, 1], gate);
+    const bob = sdkClient(system, [1, 0]);
+    clients.push(alice, bob);
+    alice.useSession(aliceUser);
+    bob.useSession(bobUser);
+    await Promise.all([alice.connect(), bob.connect()]);
+    const conversationId = (await bob.openDirect({ userId: aliceUser.id })).id;
+    for (let i = 0; i < 3; i += 1) await bob.send(conversationId, `before ${i}`);
+    await waitUntil('alice holds 3', () => alice.conversation(conversationId)?.appliedSeq === 3);
+
+    // Alice drops off and cannot reconnect while Bob sends and edits: no push reaches her.
+    gate.down = true;
+    gate.drop();
+    await waitUntil('alice reconnecting', () => alice.state === 'reconnecting');
+    const offline = await Promise.all(Array.from({ length: 7 }, (_, i) => bob.send(conversationId, `while away ${i}`)));
+    const editSeq = await bob.edit(conversationId, offline[0]?.messageId ?? '', 'while away 0, edited');
+    expect(editSeq).to.equal(11);
+    const queued = alice.send(conversationId, 'written offline');
+    expect(alice.outbox().map((e) => e.status)).to.deep.equal(['pending']);
+    const fetched: number[] = [];
+    alice.on('entry', (entry) => fetched.push(entry.type === 'message.new' ? entry.message.seq : entry.seq));
+
+    gate.down = false;
+    const sent = await queued;
+    await waitUntil('alice holds 12', () => alice.conversation(conversationId)?.appliedSeq === 12);
+    await alice.settled();
+    expect(fetched, 'entries 4-12 applied once, in order').to.deep.equal([4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    const state = alice.conversation(conversationId);
+    expect(state?.messages()).to.have.length(11);
+    expect(state?.messages()).to.deep.equal(await fullHistory(alice, conversationId));
+    expect(state?.message(sent.messageId)?.message.seq).to.equal(12);
+    expect(state?.unread, 'bob sent 10, none read').to.equal(10);
+
+    // A new device for Bob holds nothing: session.ready says lastSeq 12, so it folds the log from 0.
+    const bobPhone = sdkClient(system, [0, 1]);
+    clients.push(bobPhone);
+    bobPhone.useSession(await bob.refresh());
+    await bobPhone.connect();
+    await waitUntil('the new device holds 12', () => bobPhone.conversation(conversationId)?.appliedSeq === 12);
+    await bobPhone.settled();
+    expect(bobPhone.conversation(conversationId)?.messages()).to.deep.equal(await fullHistory(bob, conversationId));
+    expect(bobPhone.conversation(conversationId)?.messages()[0]?.body).to.equal('before 0');
   });
 
   it('a refresh over HTTP renews the socket session; a reused refresh token ends the session cleanly', async () => {

@@ -448,7 +448,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     socket.onerror = (event) => {
       this.#lastSocketError = String(event?.message ?? event?.error?.message ?? '');
     };
-    socket.onclose = (event) => this.#onClose(socket, event.code, event.reason);
+    socket.onclose = (event) => this.#onClose(socket, Number(event?.code ?? 1006), String(event?.reason ?? ''));
   }
 
   #onClose(socket: WebSocketLike, code: number, _reason: string): void {

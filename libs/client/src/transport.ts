@@ -4,9 +4,12 @@
  */
 export interface WebSocketLike {
   readonly readyState: number;
+  // Events typed loosely so that both the DOM's and `ws`'s event types fit.
   onopen: ((event: any) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
+  /** `event.data`: the frame's text. */
+  onmessage: ((event: any) => void) | null;
+  /** `event.code`, `event.reason`. */
+  onclose: ((event: any) => void) | null;
   onerror: ((event: any) => void) | null;
   send(data: string): void;
   close(code?: number, reason?: string): void;
