@@ -180,6 +180,9 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   #refreshTimer: ReturnType<typeof setTimeout> | undefined;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #pingTimer: ReturnType<typeof setInterval> | undefined;
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The access token the open socket was authenticated with. */
+  #socketToken: string | undefined;
   #outboxLoaded: Promise<void> | undefined;
   #listRefresh: Promise<void> | undefined;
 
@@ -306,7 +309,10 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         const pair = await this.#http<TokenPair>('/token/refresh', { refreshToken: session.refreshToken });
         const next = this.useSession(pair);
         this.emit('tokens', next);
-        if (this.#socketReady) this.request('auth.refresh', { accessToken: next.accessToken }).catch(() => undefined);
+        if (this.#socketReady) {
+          this.#socketToken = next.accessToken;
+          this.request('auth.refresh', { accessToken: next.accessToken }).catch(() => undefined);
+        }
         return next;
       } catch (error) {
         const failure = asClientError(error);
@@ -386,7 +392,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   close(): void {
     if (this.#state === 'closed') return;
     this.#setState('closed');
-    for (const timer of [this.#refreshTimer, this.#reconnectTimer]) if (timer) clearTimeout(timer);
+    for (const timer of [this.#refreshTimer, this.#reconnectTimer, this.#connectTimer]) if (timer) clearTimeout(timer);
     for (const timer of this.#deliveredTimers.values()) clearTimeout(timer);
     this.#deliveredTimers.clear();
     this.#stopPing();
@@ -444,6 +450,18 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       return;
     }
     this.#socket = socket;
+    this.#socketToken = token;
+    // No session.ready in time (a black-holed address, a hung edge): give up on this one.
+    if (this.#connectTimer) clearTimeout(this.#connectTimer);
+    this.#connectTimer = setTimeout(() => {
+      if (socket !== this.#socket || this.#socketReady) return;
+      try {
+        socket.close(4000, 'connect timeout');
+      } catch {
+        // ignore
+      }
+      this.#onClose(socket, 4000, 'connect timeout');
+    }, this.#options.requestTimeoutMs);
     socket.onmessage = (event) => this.#onFrame(socket, event.data);
     socket.onerror = (event) => {
       this.#lastSocketError = String(event?.message ?? event?.error?.message ?? '');
@@ -454,6 +472,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   #onClose(socket: WebSocketLike, code: number, _reason: string): void {
     if (socket !== this.#socket) return;
     detach(socket);
+    if (this.#connectTimer) clearTimeout(this.#connectTimer);
     const wasReady = this.#socketReady;
     this.#socket = undefined;
     this.#socketReady = false;
@@ -645,6 +664,13 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   #onReady(socket: WebSocketLike, frame: SessionReadyFrame): void {
     this.#userId = frame.userId;
     this.#socketReady = true;
+    if (this.#connectTimer) clearTimeout(this.#connectTimer);
+    // Tokens refreshed while this socket was opening: tell it, or it closes at the old expiry.
+    const current = this.#session?.accessToken;
+    if (current && current !== this.#socketToken) {
+      this.#socketToken = current;
+      this.request('auth.refresh', { accessToken: current }).catch(() => undefined);
+    }
     this.#everReady = true;
     this.#attempt = 0;
     this.#startPing(socket);
