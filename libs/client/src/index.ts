@@ -9,6 +9,7 @@ export {
 export { ConversationState, entryConversation, entrySeq, type Receipt } from './conversation.js';
 export { Emitter } from './emitter.js';
 export { ChatClientError, type ClientErrorCode } from './errors.js';
+export { IndexedDbOutboxStorage } from './indexeddb-outbox.js';
 export {
   MemoryOutboxStorage,
   type OutboxEntry,

@@ -34,7 +34,7 @@ export class MemoryOutboxStorage implements OutboxStorage {
   readonly #records = new Map<string, OutboxRecord>();
 
   async load(): Promise<OutboxRecord[]> {
-    return [...this.#records.values()].map((record) => ({ ...record }));
+    return [...this.#records.values()].map((record) => ({ ...record })).sort((a, b) => a.createdAt - b.createdAt);
   }
 
   async put(record: OutboxRecord): Promise<void> {
