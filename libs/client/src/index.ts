@@ -1,20 +1,13 @@
-export {
-  ChatClient,
-  type ChatClientEvents,
-  type ChatClientOptions,
-  type ConnectionState,
-  type SentMessage,
-  type Session,
-} from './client.js';
-export { ConversationState, entryConversation, entrySeq, type Receipt } from './conversation.js';
+export type { Session, SessionEnd, SessionTokens } from './auth-session.js';
+export { type BackoffOptions, backoffDelayMs } from './backoff.js';
+export { ChatClient, type ChatClientEvents, type ChatClientOptions } from './client.js';
+export type { ConnectionState } from './connection.js';
+export { ConversationState, type Receipt } from './conversation-state.js';
 export { Emitter } from './emitter.js';
 export { ChatClientError, type ClientErrorCode } from './errors.js';
-export { IndexedDbOutboxStorage } from './indexeddb-outbox.js';
-export {
-  MemoryOutboxStorage,
-  type OutboxEntry,
-  type OutboxRecord,
-  type OutboxStatus,
-  type OutboxStorage,
-} from './outbox.js';
-export type { FetchLike, WebSocketConstructorLike, WebSocketLike } from './transport.js';
+export { IndexedDbOutboxStorage } from './indexeddb-outbox-storage.js';
+export { entryConversation, entrySeq, LogSequencer, type SeqGap } from './log-sequencer.js';
+export type { OutboxEntry, OutboxStatus, SentMessage } from './outbox.js';
+export { MemoryOutboxStorage, type OutboxRecord, type OutboxStorage } from './outbox-storage.js';
+export type { Presence } from './presence-book.js';
+export type { FetchLike, TokenTransport, WebSocketConstructorLike, WebSocketLike } from './transport.js';

@@ -1,4 +1,4 @@
-import type { OutboxRecord, OutboxStorage } from './outbox.js';
+import type { OutboxRecord, OutboxStorage } from './outbox-storage.js';
 
 const STORE = 'outbox';
 

@@ -1,0 +1,42 @@
+import type { PresenceChangedFrame } from '@chat/contracts';
+
+export interface Presence {
+  userId: string;
+  status: 'online' | 'offline' | 'unknown';
+  lastSeen?: string;
+}
+
+/**
+ * The latest presence of each user. Pushes carry a `version` that grows with each of a user's
+ * changes and may arrive out of order across nodes: only a higher one replaces what is known.
+ * A `presence.query` answer has no version; it fills in users no push told about yet.
+ */
+export class PresenceBook {
+  readonly #known = new Map<string, Presence & { version: number }>();
+
+  /** Whether the push was newer than what was known (and so taken). */
+  takePush(frame: PresenceChangedFrame): boolean {
+    const known = this.#known.get(frame.userId);
+    if (known && known.version >= frame.version) return false;
+    this.#known.set(frame.userId, {
+      userId: frame.userId,
+      status: frame.status,
+      ...(frame.lastSeen ? { lastSeen: frame.lastSeen } : {}),
+      version: frame.version,
+    });
+    return true;
+  }
+
+  takeQuery(answers: Presence[]): void {
+    for (const answer of answers) {
+      if (!this.#known.has(answer.userId)) this.#known.set(answer.userId, { ...answer, version: -1 });
+    }
+  }
+
+  get(userId: string): Presence | undefined {
+    const known = this.#known.get(userId);
+    if (!known) return undefined;
+    const { version: _version, ...presence } = known;
+    return presence;
+  }
+}
