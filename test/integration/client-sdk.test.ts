@@ -1,5 +1,6 @@
-import type { ChatClient, ConversationState } from '@chat/client';
+import { ChatClient, type ConversationState, MemoryOutboxStorage, type WebSocketLike } from '@chat/client';
 import { expect } from 'chai';
+import WebSocket from 'ws';
 import { post } from '../support/http.js';
 import { fullHistory, NetworkGate, sdkClient, waitUntil, wsUrl } from '../support/sdk-client.js';
 import { startSystem, type TestSystem } from '../support/system.js';
@@ -188,5 +189,201 @@ describe('@chat/client against the real system', function () {
     expect(ended).to.deep.equal(['session_ended']);
     expect(states).to.deep.equal(['closed']);
     expect(carol.state).to.equal('closed');
+  });
+
+  it('group changes through the SDK: rename, add, remove, leave; every member state equals history.get', async () => {
+    const [ownerUser, bobUser, carolUser, daveUser] = (await Promise.all(
+      ['sdkgo', 'sdkgb', 'sdkgc', 'sdkgd'].map((tag) => registerUser(system.auth.url, tag)),
+    )) as [TestUser, TestUser, TestUser, TestUser];
+    const [owner, bob, carol, dave] = [ownerUser, bobUser, carolUser, daveUser].map((user, i) => {
+      const client = sdkClient(system, i % 2 === 0 ? [0, 1] : [1, 0]);
+      client.useSession(user);
+      clients.push(client);
+      return client;
+    }) as [ChatClient, ChatClient, ChatClient, ChatClient];
+    await Promise.all([owner, bob, carol, dave].map((client) => client.connect()));
+    const group = await owner.createGroup('first title', [bobUser.id, carolUser.id]);
+    const groupId = group.id;
+    const hello = await owner.send(groupId, 'hello group');
+    expect(await owner.rename(groupId, 'second title')).to.equal(2);
+    expect(await owner.addMember(groupId, daveUser.id)).to.equal(3);
+    expect(await owner.addMember(groupId, daveUser.id), 'already a member: nothing written').to.equal(null);
+    await bob.send(groupId, 'bob here', { replyTo: hello.messageId });
+    expect(await owner.removeMember(groupId, carolUser.id)).to.equal(5);
+    expect(await bob.leave(groupId)).to.equal(6);
+    await owner.send(groupId, 'after bob left');
+
+    const heldBy = (client: ChatClient) => client.conversation(groupId);
+    await waitUntil('owner and dave hold 7', () => heldBy(owner)?.appliedSeq === 7 && heldBy(dave)?.appliedSeq === 7);
+    await waitUntil(
+      'bob and carol hold up to their removal',
+      () => heldBy(bob)?.appliedSeq === 6 && heldBy(carol)?.appliedSeq === 5,
+    );
+    for (const client of [owner, dave]) {
+      await client.settled();
+      const state = heldBy(client);
+      expect(state?.title).to.equal('second title');
+      expect([...(state?.members ?? [])].sort()).to.deep.equal([ownerUser.id, daveUser.id].sort());
+      expect(state?.messages().map((m) => m.body)).to.deep.equal(['hello group', 'bob here', 'after bob left']);
+      expect(state?.messages()).to.deep.equal(await fullHistory(client, groupId));
+    }
+    // Dave joined at seq 3 and folded the log from the start: the message before he joined is his too.
+    expect(heldBy(dave)?.messages()[1]?.replyTo).to.equal(hello.messageId);
+    for (const [client, applied] of [
+      [bob, 6],
+      [carol, 5],
+    ] as const) {
+      const state = heldBy(client);
+      expect(state?.member, 'no longer a member').to.equal(false);
+      expect(state?.appliedSeq).to.equal(applied);
+      expect(state?.sequencer.behind, 'expects nothing more').to.equal(false);
+    }
+    expect(
+      heldBy(carol)
+        ?.messages()
+        .map((m) => m.body),
+    ).to.deep.equal(['hello group', 'bob here']);
+  });
+
+  it('a push lost on the way is fetched with log.get at the next push, applied once and in order', async () => {
+    const [aliceUser, bobUser] = await Promise.all([
+      registerUser(system.auth.url, 'sdkla'),
+      registerUser(system.auth.url, 'sdklb'),
+    ]);
+    // Bob's socket swallows the push of seq 2 (as a broker restart can, the socket staying up).
+    let swallowed = 0;
+    class LossySocket implements WebSocketLike {
+      readonly #ws: WebSocket;
+      onopen: ((event: unknown) => void) | null = null;
+      onmessage: ((event: { data: unknown }) => void) | null = null;
+      onclose: ((event: unknown) => void) | null = null;
+      onerror: ((event: unknown) => void) | null = null;
+
+      constructor(url: string, options?: WebSocket.ClientOptions) {
+        this.#ws = new WebSocket(url, options);
+        this.#ws.onopen = (event) => this.onopen?.(event);
+        this.#ws.onclose = (event) => this.onclose?.(event);
+        this.#ws.onerror = (event) => this.onerror?.(event);
+        this.#ws.onmessage = (event) => {
+          const frame = JSON.parse(String(event.data));
+          if (frame.type === 'message.new' && frame.message.seq === 2 && swallowed === 0) {
+            swallowed += 1;
+            return;
+          }
+          this.onmessage?.(event);
+        };
+      }
+
+      get readyState(): number {
+        return this.#ws.readyState;
+      }
+
+      send(data: string): void {
+        this.#ws.send(data);
+      }
+
+      close(code?: number, reason?: string): void {
+        this.#ws.close(code, reason);
+      }
+    }
+    const alice = sdkClient(system, [0, 1]);
+    const bob = new ChatClient({
+      authUrl: system.auth.url,
+      edgeUrls: [wsUrl(system.edges[1]?.url ?? '')],
+      WebSocket: LossySocket,
+    });
+    clients.push(alice, bob);
+    alice.useSession(aliceUser);
+    bob.useSession(bobUser);
+    await Promise.all([alice.connect(), bob.connect()]);
+    const conversationId = (await alice.openDirect({ userId: bobUser.id })).id;
+    const seen: number[] = [];
+    bob.on('message.new', (frame) => seen.push(frame.message.seq));
+    await alice.send(conversationId, 'one');
+    await waitUntil('bob holds 1', () => bob.conversation(conversationId)?.appliedSeq === 1);
+    await alice.send(conversationId, 'two');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(swallowed).to.equal(1);
+    expect(bob.conversation(conversationId)?.appliedSeq, 'seq 2 did not arrive').to.equal(1);
+    await alice.send(conversationId, 'three');
+    await waitUntil('bob holds 3', () => bob.conversation(conversationId)?.appliedSeq === 3);
+    await bob.settled();
+    expect(seen).to.deep.equal([1, 2, 3]);
+    expect(bob.conversation(conversationId)?.messages()).to.deep.equal(await fullHistory(bob, conversationId));
+  });
+
+  it('an outbox kept in storage outlives its client: the next one (a reload) sends it, once', async () => {
+    const [aliceUser, bobUser] = await Promise.all([
+      registerUser(system.auth.url, 'sdkoa'),
+      registerUser(system.auth.url, 'sdkob'),
+    ]);
+    const storage = new MemoryOutboxStorage();
+    const gate = new NetworkGate();
+    gate.down = true;
+    const before = new ChatClient({
+      authUrl: system.auth.url,
+      edgeUrls: [wsUrl(system.edges[0]?.url ?? '')],
+      WebSocket: gate.WebSocket(),
+      outbox: storage,
+      reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+    });
+    clients.push(before);
+    before.useSession(aliceUser);
+    void before.connect().catch(() => undefined);
+    const bob = sdkClient(system, [1, 0]);
+    clients.push(bob);
+    bob.useSession(bobUser);
+    await bob.connect();
+    const conversationId = (await bob.openDirect({ userId: aliceUser.id })).id;
+    const lost = before
+      .send(conversationId, 'typed before the reload', { clientMsgId: 'reload-1' })
+      .catch((e) => e.code);
+    await waitUntil('stored', () => before.outbox().length === 1);
+    before.close();
+    expect(await lost).to.equal('closed');
+    expect((await storage.load()).map((r) => r.clientMsgId)).to.deep.equal(['reload-1']);
+
+    const after = new ChatClient({
+      authUrl: system.auth.url,
+      edgeUrls: [wsUrl(system.edges[0]?.url ?? '')],
+      WebSocket,
+      outbox: storage,
+    });
+    clients.push(after);
+    after.useSession(aliceUser);
+    const statuses: string[] = [];
+    after.on('outbox', (entry) => statuses.push(entry.status));
+    await after.connect();
+    await waitUntil('bob holds it', () => bob.conversation(conversationId)?.appliedSeq === 1);
+    await after.settled();
+    expect(statuses).to.deep.equal(['sent']);
+    expect(await storage.load()).to.deep.equal([]);
+    const messages = await fullHistory(bob, conversationId);
+    expect(messages.map((m) => [m.body, m.clientMsgId])).to.deep.equal([['typed before the reload', 'reload-1']]);
+  });
+
+  it('typing and presence helpers', async () => {
+    const [aliceUser, bobUser] = await Promise.all([
+      registerUser(system.auth.url, 'sdkta'),
+      registerUser(system.auth.url, 'sdktb'),
+    ]);
+    const alice = sdkClient(system, [0, 1]);
+    const bob = sdkClient(system, [1, 0]);
+    clients.push(alice, bob);
+    alice.useSession(aliceUser);
+    bob.useSession(bobUser);
+    await Promise.all([alice.connect(), bob.connect()]);
+    const conversationId = (await alice.openDirect({ userId: bobUser.id })).id;
+    const typing: string[] = [];
+    bob.on('typing', (frame) => typing.push(frame.userId));
+    for (let i = 0; i < 5; i += 1) alice.typing(conversationId);
+    await waitUntil('bob sees alice typing', () => bob.typingUsers(conversationId).includes(aliceUser.id));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(typing, 'five keystrokes, one typing frame').to.deep.equal([aliceUser.id]);
+    await alice.send(conversationId, 'done typing');
+    await waitUntil('a message ends typing', () => bob.typingUsers(conversationId).length === 0);
+    const presence = await bob.queryPresence([aliceUser.id]);
+    expect(presence.map((p) => p.userId)).to.deep.equal([aliceUser.id]);
+    expect(bob.presence(aliceUser.id)?.userId).to.equal(aliceUser.id);
   });
 });

@@ -7,7 +7,7 @@ export { Emitter } from './emitter.js';
 export { ChatClientError, type ClientErrorCode } from './errors.js';
 export { IndexedDbOutboxStorage } from './indexeddb-outbox-storage.js';
 export { entryConversation, entrySeq, LogSequencer, type SeqGap } from './log-sequencer.js';
-export type { OutboxEntry, OutboxStatus, SentMessage } from './outbox.js';
+export { Outbox, type OutboxEntry, type OutboxStatus, type SentMessage } from './outbox.js';
 export { MemoryOutboxStorage, type OutboxRecord, type OutboxStorage } from './outbox-storage.js';
 export type { Presence } from './presence-book.js';
 export type { FetchLike, TokenTransport, WebSocketConstructorLike, WebSocketLike } from './transport.js';
