@@ -1,3 +1,4 @@
+import { entrySeq, LOG_ENTRY_TYPES, type LogEntry } from '@chat/contracts';
 import type { Frame } from './chat-client.js';
 
 /**
@@ -16,7 +17,7 @@ export class LogReplica {
   /** Applies entries in seq order; an entry at or below `lastSeq` was applied already. */
   apply(entries: readonly Frame[]): void {
     for (const entry of entries) {
-      const seq = entry.type === 'message.new' ? entry.message.seq : entry.seq;
+      const seq = seqOf(entry);
       if (seq <= this.lastSeq) continue;
       if (seq !== this.lastSeq + 1) throw new Error(`gap: ${this.lastSeq} then ${seq}`);
       this.lastSeq = seq;
@@ -85,17 +86,10 @@ export function comparable(messages: Array<Record<string, any>>): Array<Record<s
 }
 
 /** Log entry types (pushes that are entries); everything else a client receives is not. */
-export const ENTRY_TYPES = new Set([
-  'message.new',
-  'message.edited',
-  'message.deleted',
-  'reaction.changed',
-  'member.changed',
-  'conversation.renamed',
-]);
+export const ENTRY_TYPES = LOG_ENTRY_TYPES;
 
 export function seqOf(entry: Frame): number {
-  return entry.type === 'message.new' ? entry.message.seq : entry.seq;
+  return entrySeq(entry as LogEntry);
 }
 
 /** Every entry of a conversation from `afterSeq`, paging `log.get` until it runs out. */

@@ -1,13 +1,15 @@
 import { EVENTS, type EventPublisher } from '@chat/broker';
-import type {
-  ChangeEntry,
-  CommandOutcome,
-  CommandRequestedEvent,
-  InboundEvent,
-  LogAppendedEvent,
-  LogSegment,
-  MessageCreatedEvent,
-  PushedEntry,
+import {
+  type ChangeEntry,
+  type CommandOutcome,
+  type CommandRequestedEvent,
+  entryConversation,
+  entrySeq,
+  type InboundEvent,
+  type LogAppendedEvent,
+  type LogSegment,
+  type MessageCreatedEvent,
+  type PushedEntry,
 } from '@chat/contracts';
 import type { Logger } from '@chat/logger';
 import {
@@ -370,14 +372,14 @@ export class BatchWriter {
  * order is free), cut where the recipients change (a membership entry).
  */
 export function segmentsOf(pushes: readonly Push[]): LogSegment[] {
-  const seqOf = (push: Push) => (push.entry.type === 'message.new' ? push.entry.message.seq : push.entry.seq);
-  const conversationOf = (push: Push) =>
-    push.entry.type === 'message.new' ? push.entry.message.conversationId : push.entry.conversationId;
-  const ordered = [...pushes].sort((a, b) => conversationOf(a).localeCompare(conversationOf(b)) || seqOf(a) - seqOf(b));
+  const ordered = [...pushes].sort(
+    (a, b) =>
+      entryConversation(a.entry).localeCompare(entryConversation(b.entry)) || entrySeq(a.entry) - entrySeq(b.entry),
+  );
   const segments: LogSegment[] = [];
   let last: { segment: LogSegment; key: string } | undefined;
   for (const push of ordered) {
-    const conversationId = conversationOf(push);
+    const conversationId = entryConversation(push.entry);
     const key = `${conversationId}|${push.members.join(',')}`;
     if (last?.key === key) {
       last.segment.entries.push(push.entry);

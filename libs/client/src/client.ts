@@ -19,6 +19,7 @@ import type {
   SessionReadyFrame,
   TypingFrame,
 } from '@chat/contracts';
+import { entryConversation, LOG_ENTRY_TYPES } from '@chat/contracts/browser';
 import { AuthSession, type Session, type SessionEnd, type SessionTokens } from './auth-session.js';
 import { type BackoffOptions, DEFAULT_BACKOFF, sleep } from './backoff.js';
 import { Connection, type ConnectionState, type PushFrame } from './connection.js';
@@ -28,7 +29,6 @@ import { DeliveredReceipts } from './delivered-receipts.js';
 import { Emitter } from './emitter.js';
 import { ChatClientError, closedError } from './errors.js';
 import { LogCatchUp } from './log-catch-up.js';
-import { entryConversation } from './log-sequencer.js';
 import { Outbox, type OutboxEntry, type SentMessage } from './outbox.js';
 import { MemoryOutboxStorage, type OutboxStorage } from './outbox-storage.js';
 import { type Presence, PresenceBook } from './presence-book.js';
@@ -119,15 +119,6 @@ const SYNC_AFTER_OUTAGE_MS = [1_000, 5_000];
 /** A change or reply waits at most this long for the client to hold the message it is about. */
 const HELD_WAIT_MS = 10_000;
 const SETTLE_POLL_MS = 25;
-
-const LOG_TYPES: ReadonlySet<string> = new Set([
-  'message.new',
-  'message.edited',
-  'message.deleted',
-  'reaction.changed',
-  'member.changed',
-  'conversation.renamed',
-]);
 
 /**
  * A chat client: logs in, keeps one socket to one of the edges (moving to the next when it
@@ -564,7 +555,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         if (this.#presence.takePush(frame)) this.emit('presence.changed', frame);
         return;
       default:
-        if (LOG_TYPES.has(frame.type)) this.#offer(frame as LogEntry, true);
+        if (LOG_ENTRY_TYPES.has(frame.type)) this.#offer(frame as LogEntry, true);
     }
   }
 

@@ -1,6 +1,6 @@
 import type { ChatMessage, ConversationKind, CurrentMessage, LogEntry, SessionConversation } from '@chat/contracts';
-import { FoldedMessage } from '@chat/contracts/browser';
-import { entrySeq, LogSequencer } from './log-sequencer.js';
+import { entrySeq, FoldedMessage } from '@chat/contracts/browser';
+import { LogSequencer } from './log-sequencer.js';
 
 /** Another member's cursors: what their devices hold and what they read. */
 export interface Receipt {

@@ -1,3 +1,4 @@
+export { entryConversation, entrySeq } from '@chat/contracts/browser';
 export type { Session, SessionEnd, SessionTokens } from './auth-session.js';
 export { type BackoffOptions, backoffDelayMs } from './backoff.js';
 export { ChatClient, type ChatClientEvents, type ChatClientOptions } from './client.js';
@@ -6,7 +7,7 @@ export { ConversationState, type Receipt } from './conversation-state.js';
 export { Emitter } from './emitter.js';
 export { ChatClientError, type ClientErrorCode } from './errors.js';
 export { IndexedDbOutboxStorage } from './indexeddb-outbox-storage.js';
-export { entryConversation, entrySeq, LogSequencer, type SeqGap } from './log-sequencer.js';
+export { LogSequencer, type SeqGap } from './log-sequencer.js';
 export { Outbox, type OutboxEntry, type OutboxStatus, type SentMessage } from './outbox.js';
 export { MemoryOutboxStorage, type OutboxRecord, type OutboxStorage } from './outbox-storage.js';
 export type { Presence } from './presence-book.js';

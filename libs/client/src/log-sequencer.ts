@@ -1,12 +1,5 @@
 import type { LogEntry } from '@chat/contracts';
-
-export function entrySeq(entry: LogEntry): number {
-  return entry.type === 'message.new' ? entry.message.seq : entry.seq;
-}
-
-export function entryConversation(entry: LogEntry): string {
-  return entry.type === 'message.new' ? entry.message.conversationId : entry.conversationId;
-}
+import { entrySeq } from '@chat/contracts/browser';
 
 /** Seqs this client is missing: from `afterSeq + 1` up to `toSeq` (what `log.get` should fetch). */
 export interface SeqGap {

@@ -40,6 +40,26 @@ export interface MessageNewFrame {
  */
 export type LogEntry = MessageNewFrame | ChangeEntry;
 
+/** The push types that are log entries; every other server frame is not in the log. */
+export const LOG_ENTRY_TYPES: ReadonlySet<string> = new Set([
+  'message.new',
+  'message.edited',
+  'message.deleted',
+  'reaction.changed',
+  'member.changed',
+  'conversation.renamed',
+] satisfies LogEntry['type'][]);
+
+/** An entry's seq in its conversation's log. */
+export function entrySeq(entry: LogEntry): number {
+  return entry.type === 'message.new' ? entry.message.seq : entry.seq;
+}
+
+/** The conversation an entry belongs to. */
+export function entryConversation(entry: LogEntry): string {
+  return entry.type === 'message.new' ? entry.message.conversationId : entry.conversationId;
+}
+
 export interface PresenceChangedFrame {
   type: 'presence.changed';
   userId: string;
