@@ -3,6 +3,7 @@ import {
   type CommandAnsweredEvent,
   type DeliveryEvent,
   deliveryEvent,
+  entrySeq,
   type LogSegment,
   type MessageReadFrame,
   type PresenceChangedFrame,
@@ -62,12 +63,9 @@ export class DeliveryRouter {
       case 'command.answered':
         this.#deps.answered(event);
         return;
-      case 'membership.changed': {
-        this.#deps.cache.invalidate(event.conversationId);
-        const sessionsOfMembers = event.members.flatMap((userId) => [...(this.#deps.sessions.of(userId) ?? [])]);
-        this.#deps.contacts.updateConversation(event.conversationId, event.members, sessionsOfMembers);
+      case 'membership.changed':
+        this.#membersChanged(event.conversationId, event.members);
         return;
-      }
       case 'typing': {
         const frame: TypingFrame = { type: 'typing', conversationId: event.conversationId, userId: event.userId };
         this.#pushToMembers(
@@ -135,19 +133,26 @@ export class DeliveryRouter {
     }
   }
 
+  /** A conversation's members are now `members`: its cached membership is stale, and who watches whose presence may change. */
+  #membersChanged(conversationId: string, members: readonly string[]): void {
+    this.#deps.cache.invalidate(conversationId);
+    const sessionsOfMembers = members.flatMap((userId) => [...(this.#deps.sessions.of(userId) ?? [])]);
+    this.#deps.contacts.updateConversation(conversationId, members, sessionsOfMembers);
+  }
+
   /** Pushes a segment's entries to the local sessions of its members, each entry once. */
   #pushSegment(segment: LogSegment): void {
     const { conversationId, members } = segment;
     for (const entry of segment.entries) {
-      const seq = entry.type === 'message.new' ? entry.message.seq : entry.seq;
-      const key = `${conversationId}:${seq}`;
+      const key = `${conversationId}:${entrySeq(entry)}`;
       if (this.#pushed.has(key)) continue;
       this.#pushed.set(key, true);
       if (entry.type === 'member.changed') {
-        this.#deps.cache.invalidate(conversationId);
-        const current = entry.change === 'added' ? members : members.filter((userId) => userId !== entry.userId);
-        const sessionsOfMembers = current.flatMap((userId) => [...(this.#deps.sessions.of(userId) ?? [])]);
-        this.#deps.contacts.updateConversation(conversationId, current, sessionsOfMembers);
+        // The segment's recipients include who just left or was removed; the members do not.
+        this.#membersChanged(
+          conversationId,
+          entry.change === 'added' ? members : members.filter((userId) => userId !== entry.userId),
+        );
       } else if (entry.type === 'conversation.renamed') {
         this.#deps.cache.invalidate(conversationId);
       }
