@@ -77,15 +77,17 @@ export class LogState {
       if (command.kind.startsWith('member.')) withMembers.add(conversationId);
       if (command.kind === 'conversation.rename') renamed.add(conversationId);
     }
-    const [stored, targetDocs, entries, members, conversations] = await Promise.all([
-      sources.messages.findByIds(commands.map((event) => event.commandId)),
-      sources.messages.findByIds([...targets]),
+    // One lookup for both: the commands' own ids (entries stored before) and the target messages.
+    const [found, entries, members, conversations] = await Promise.all([
+      sources.messages.findByIds([...commands.map((event) => event.commandId), ...targets]),
       sources.messages.entriesAbout([...targets]),
       withMembers.size > 0 ? sources.conversations.membersOf([...withMembers]) : new Map<string, string[]>(),
       renamed.size > 0 ? sources.conversations.findManyByIds([...renamed]) : [],
     ]);
-    for (const doc of stored.values()) if (doc.kind !== undefined) state.stored.set(doc._id, doc);
-    for (const doc of targetDocs.values()) if (doc.kind === undefined) state.addMessage(doc);
+    for (const doc of found.values()) {
+      if (doc.kind === undefined) state.addMessage(doc);
+      else state.stored.set(doc._id, doc);
+    }
     for (const entry of entries) state.#apply(toChangeEntry(entry), entry._id);
     for (const [conversationId, ids] of members) state.#members.set(conversationId, new Set(ids));
     for (const conversation of conversations)
