@@ -7,7 +7,6 @@ import {
   type LogCommand,
   type LogEntry,
   type LogQuery,
-  MAX_MESSAGE_BODY_BYTES,
   type SessionConversation,
 } from '@chat/contracts';
 import type {
@@ -22,6 +21,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { UNREAD_COUNT_CAP } from './limits.js';
 import type { LogCommands } from './log-commands.js';
 import type { CachedConversation, MembershipCache } from './membership-cache.js';
+import { requireBodyWithinLimit } from './message-intake.js';
 
 export interface ConversationServiceDependencies {
   conversations: ConversationRepository;
@@ -177,9 +177,7 @@ export class ConversationService {
     conversationId: string,
     command: Extract<LogCommand, { messageId: string }>,
   ): Promise<{ seq: number | null }> {
-    if (command.kind === 'message.edit' && Buffer.byteLength(command.body) > MAX_MESSAGE_BODY_BYTES) {
-      throw new ChatError('too_large', `message body is larger than ${MAX_MESSAGE_BODY_BYTES} bytes`);
-    }
+    if (command.kind === 'message.edit') requireBodyWithinLimit(command.body);
     const conversation = await this.requireMember(userId, conversationId);
     return { seq: await this.#deps.commands.request(userId, conversation, command) };
   }

@@ -4,6 +4,13 @@ import { v4 as uuidv4 } from 'uuid';
 import type { ConversationService } from './conversation-service.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 
+/** A message body (sent or edited) over the limit is `too_large`; the frame schema checks the rest. */
+export function requireBodyWithinLimit(body: string): void {
+  if (Buffer.byteLength(body) > MAX_MESSAGE_BODY_BYTES) {
+    throw new ChatError('too_large', `message body is larger than ${MAX_MESSAGE_BODY_BYTES} bytes`);
+  }
+}
+
 /**
  * Accepts a message from a client: checks size and membership, then publishes
  * `message.created` to chat.inbound and resolves once the broker has confirmed it.
@@ -23,9 +30,7 @@ export class MessageIntake {
     senderId: string,
     message: { conversationId: string; body: string; clientMsgId?: string | undefined; replyTo?: string | undefined },
   ): Promise<{ messageId: string }> {
-    if (Buffer.byteLength(message.body) > MAX_MESSAGE_BODY_BYTES) {
-      throw new ChatError('too_large', `message body is larger than ${MAX_MESSAGE_BODY_BYTES} bytes`);
-    }
+    requireBodyWithinLimit(message.body);
     const conversation = await this.#conversations.requireMember(senderId, message.conversationId);
     if (message.replyTo !== undefined)
       await this.#conversations.requireMessage(message.conversationId, message.replyTo);
