@@ -6,9 +6,9 @@ import pg from 'pg';
  * lookup, `_id` included, scans the whole table: measured on 100,000 messages, 28 ms per
  * findById and 26 ms per conversation, growing with the collection. A GIN index with
  * `jsonb_path_ops` on the same expression does serve `@>`: 1.7 ms and 1.5 ms. An event trigger
- * in FerretDB's PostgreSQL database gives every field FerretDB indexes such an index when
- * FerretDB creates its own, in every database (each test run has its own), and existing tables
- * get theirs when the services start.
+ * in FerretDB's PostgreSQL database gives the first field of every index FerretDB creates such
+ * an index, in every database (each test run has its own), and existing tables get theirs when
+ * the services start.
  *
  * pgx prepares FerretDB's statements, and PostgreSQL switches a prepared statement to its
  * generic plan after five runs when that plan costs no more than the custom ones did; with the
