@@ -15,6 +15,7 @@ import {
 } from '@chat/client';
 import type { LogEntry } from '@chat/contracts';
 import { expect } from 'chai';
+import { PresenceBook } from '../../libs/client/src/presence-book.js';
 
 const CONV = '00000000-0000-4000-8000-00000000000c';
 const ME = '00000000-0000-4000-8000-0000000000a1';
@@ -156,6 +157,20 @@ describe('@chat/client backoff', () => {
     ]);
     expect(backoffDelayMs(2, options, () => 0.999_999)).to.be.closeTo(400, 0.01);
     expect(backoffDelayMs(1_000, options, () => 0.5)).to.equal(750);
+  });
+});
+
+describe('@chat/client presence book', () => {
+  it("takes session.ready's online list for every contact, keeping versions so later pushes still win", () => {
+    const book = new PresenceBook();
+    book.takePush({ type: 'presence.changed', userId: OTHER, status: 'offline', lastSeen: 'then', version: 4 });
+    book.takeSnapshot([OTHER, ME], [ME]);
+    expect(book.get(ME)).to.deep.equal({ userId: ME, status: 'online' });
+    expect(book.get(OTHER)).to.deep.equal({ userId: OTHER, status: 'offline', lastSeen: 'then' });
+    expect(book.takePush({ type: 'presence.changed', userId: OTHER, status: 'online', version: 4 })).to.equal(false);
+    expect(book.takePush({ type: 'presence.changed', userId: OTHER, status: 'online', version: 5 })).to.equal(true);
+    book.takeSnapshot([OTHER], []);
+    expect(book.get(OTHER)?.status).to.equal('offline');
   });
 });
 

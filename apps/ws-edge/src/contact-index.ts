@@ -86,6 +86,11 @@ export class ContactIndex {
     return this.#watchedBy.get(session as Session)?.has(userId) ?? false;
   }
 
+  /** The users this session's user shares a conversation with (themselves excluded). */
+  contactsOf(session: Session): string[] {
+    return [...(this.#watchedBy.get(session) ?? [])];
+  }
+
   /** The local sessions that share a conversation with `userId`. */
   watchersOf(userId: string): ReadonlySet<Session> | undefined {
     return this.#watchers.get(userId);

@@ -36,6 +36,8 @@ export interface EdgeServerDependencies
   /** Told about every session: registered (presence), ready with its conversations (contacts), closed. */
   onSessionOpened?: (session: Session) => void;
   onSessionReady?: (session: Session, conversations: SessionReadyFrame['conversations']) => void;
+  /** The session's contacts online now, read after `onSessionReady` so no change falls between. */
+  onlineContacts?: (session: Session) => Promise<string[]>;
   onSessionClosed?: (session: Session) => void;
 }
 
@@ -126,9 +128,16 @@ export class EdgeServer {
     sessions.add(session);
     this.#deps.onSessionOpened?.(session);
     conversations.snapshot(auth.userId).then(
-      (list) => {
-        const ready: SessionReadyFrame = { type: 'session.ready', userId: auth.userId, nodeId, conversations: list };
+      async (list) => {
         this.#deps.onSessionReady?.(session, list);
+        const online = await this.#onlineContacts(session);
+        const ready: SessionReadyFrame = {
+          type: 'session.ready',
+          userId: auth.userId,
+          nodeId,
+          conversations: list,
+          ...(online ? { online } : {}),
+        };
         session.open(ready);
         logger.debug({ sessionId: session.id, userId: auth.userId, conversations: list.length }, 'session ready');
       },
@@ -137,6 +146,21 @@ export class EdgeServer {
         session.close(CLOSE_CODES.tryAgainLater, 'could not load the session, reconnect');
       },
     );
+  }
+
+  /**
+   * Presence is a nicety of session.ready, not a condition of it: when Redis cannot answer, the
+   * session opens without `online` and the client learns presence from the pushes that follow.
+   */
+  async #onlineContacts(session: Session): Promise<string[] | undefined> {
+    const read = this.#deps.onlineContacts;
+    if (!read) return undefined;
+    try {
+      return await read(session);
+    } catch (error) {
+      this.#deps.logger.warn({ err: error, userId: session.userId }, 'session.ready without presence');
+      return undefined;
+    }
   }
 }
 

@@ -223,6 +223,7 @@ runApp('ws-edge', async () => {
       reporter.opened(session);
     },
     onSessionReady: (session, list) => contacts.track(session, list),
+    onlineContacts: (session) => presence.onlineAmong(contacts.contactsOf(session)),
     onSessionClosed: (session) => {
       reporter.closed(session);
       contacts.forget(session);

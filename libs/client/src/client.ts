@@ -518,6 +518,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     for (const conversation of this.#store.takeSessionListing(frame.conversations)) {
       this.emit('conversation', conversation);
     }
+    if (frame.online) {
+      const contacts = new Set(frame.conversations.flatMap((conversation) => conversation.members));
+      contacts.delete(frame.userId);
+      this.#presence.takeSnapshot(contacts, frame.online);
+    }
     this.emit('ready', frame);
     // Resume: every conversation the server is ahead in, from the seq this client holds.
     for (const conversation of this.#store.all()) {

@@ -9,7 +9,8 @@ export interface Presence {
 /**
  * The latest presence of each user. Pushes carry a `version` that grows with each of a user's
  * changes and may arrive out of order across nodes: only a higher one replaces what is known.
- * A `presence.query` answer has no version; it fills in users no push told about yet.
+ * A `presence.query` answer has no version; it fills in users no push told about yet. The
+ * `online` list of `session.ready` sets every contact's status as of the connect.
  */
 export class PresenceBook {
   readonly #known = new Map<string, Presence & { version: number }>();
@@ -30,6 +31,24 @@ export class PresenceBook {
   takeQuery(answers: Presence[]): void {
     for (const answer of answers) {
       if (!this.#known.has(answer.userId)) this.#known.set(answer.userId, { ...answer, version: -1 });
+    }
+  }
+
+  /**
+   * `session.ready` lists the contacts online as it was read: each contact is online or offline
+   * from it (a lastSeen already known is kept). Versions stay, so a later push still replaces it.
+   */
+  takeSnapshot(contacts: Iterable<string>, online: readonly string[]): void {
+    const onlineNow = new Set(online);
+    for (const userId of contacts) {
+      const known = this.#known.get(userId);
+      const status = onlineNow.has(userId) ? 'online' : 'offline';
+      this.#known.set(userId, {
+        userId,
+        status,
+        ...(status === 'offline' && known?.lastSeen ? { lastSeen: known.lastSeen } : {}),
+        version: known?.version ?? -1,
+      });
     }
   }
 

@@ -14,6 +14,12 @@ export interface SessionReadyFrame {
   userId: string;
   nodeId: string;
   conversations: SessionConversation[];
+  /**
+   * The contacts (users who share a conversation with this one) online now, as `presence.changed`
+   * would announce them. Absent when presence could not be read: the client then knows nothing
+   * yet, rather than that everyone is offline.
+   */
+  online?: string[];
 }
 
 export interface AckFrame {

@@ -154,6 +154,13 @@ export class PresenceStore {
     });
   }
 
+  /** Which of these users are online as announced (the grace period included), in one MGET. */
+  async onlineAmong(userIds: readonly string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const statuses = await this.#redis.mget(userIds.map((userId) => this.#keys.status(userId)));
+    return userIds.filter((_, index) => statuses[index] === 'online');
+  }
+
   /** Whether the user has a live session right now (no grace): what the notifier asks. */
   async hasSession(userId: string): Promise<boolean> {
     return (await this.#redis.scard(this.#keys.sessions(userId))) > 0;
