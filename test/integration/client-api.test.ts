@@ -250,6 +250,53 @@ describe('client API', function () {
       expect((await get(`${system.auth.url}/me`, { token: changed.body.accessToken })).status).to.equal(200);
     });
 
+    it('POST /password ends the other sessions at once: their sockets close (4004) and their access tokens are refused', async () => {
+      const user = await registerUser(system.auth.url, 'ended');
+      const otherDevice = (await login(user)).body as { accessToken: string; refreshToken: string };
+      const phone = await ChatClient.connect(edge(), otherDevice.accessToken);
+      const laptop = await ChatClient.connect(edge(), user.accessToken);
+      const newPassword = 'an entirely new passphrase';
+      const changed = await post(
+        `${system.auth.url}/password`,
+        { currentPassword: PASSWORD, newPassword },
+        { token: user.accessToken },
+      );
+      expect(changed.status, changed.text).to.equal(200);
+
+      // Both sockets were opened with tokens from before the change; the changing device reconnects with its new pair.
+      const [phoneClosed, laptopClosed] = await Promise.all([phone.closed, laptop.closed]);
+      expect(phoneClosed.code).to.equal(4004);
+      expect(laptopClosed.code).to.equal(4004);
+      for (const token of [otherDevice.accessToken, user.accessToken]) {
+        const me = await get(`${system.auth.url}/me`, { token });
+        expect(me.status).to.equal(401);
+        expect(me.body.error.message).to.match(/session ended/);
+        expect((await get(`${edge()}/conversations`, { token })).status).to.equal(401);
+        const upgrade = await ChatClient.connect(edge(), token).then(
+          (client) => {
+            client.close();
+            return expect.fail('the upgrade was accepted');
+          },
+          (error: { status?: number }) => error,
+        );
+        expect(upgrade.status).to.equal(401);
+      }
+      expect((await refresh(otherDevice.refreshToken)).status).to.equal(401);
+
+      const again = await ChatClient.connect(edge(), changed.body.accessToken);
+      expect(again.ready?.userId).to.equal(user.id);
+      const renewed = await refresh(changed.body.refreshToken);
+      expect(renewed.status).to.equal(200);
+      expect((await again.request('auth.refresh', { accessToken: renewed.body.accessToken })).expiresAt).to.be.a(
+        'string',
+      );
+      // An old token cannot be brought back onto a socket either.
+      const refused = await again.request('auth.refresh', { accessToken: otherDevice.accessToken }).catch((e) => e);
+      expect(refused.code).to.equal('unauthorized');
+      expect((await again.request('ping', {})).now).to.be.a('string');
+      again.close();
+    });
+
     it('PATCH /me changes the display name, validated as at registration, and others look it up', async () => {
       const user = await registerUser(system.auth.url, 'rename');
       const patch = (body: unknown, token: string | undefined = user.accessToken) =>

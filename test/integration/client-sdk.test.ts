@@ -191,6 +191,32 @@ describe('@chat/client against the real system', function () {
     expect(carol.state).to.equal('closed');
   });
 
+  it('changePassword: this client reconnects with its new tokens and goes on; the other device ends at once', async () => {
+    const user = await registerUser(system.auth.url, 'sdkpw');
+    const other = (await post(`${system.auth.url}/login`, { login: user.login, password: PASSWORD })).body;
+    const here = sdkClient(system, [0, 1]);
+    const there = sdkClient(system, [1, 0]);
+    clients.push(here, there);
+    here.useSession(user);
+    there.useSession(other);
+    await Promise.all([here.connect(), there.connect()]);
+    const ended: Array<{ reason: string }> = [];
+    there.on('session-ended', (end) => ended.push(end));
+    const hereStates: string[] = [];
+    here.on('state', (state) => hereStates.push(state));
+
+    const before = Date.now();
+    await here.changePassword(PASSWORD, 'a brand new passphrase');
+    await waitUntil('the other device ended', () => ended.length > 0, 10_000);
+    expect(Date.now() - before, 'at once, not at the access token expiry').to.be.below(10_000);
+    expect(ended.map((end) => end.reason)).to.deep.equal(['refresh_refused']);
+    expect(there.state).to.equal('closed');
+    await waitUntil('this client ready again', () => here.state === 'ready' && hereStates.includes('reconnecting'));
+    const group = await here.createGroup('after the change', []);
+    const sent = await here.send(group.id, 'still here');
+    expect(sent.messageId).to.be.a('string');
+  });
+
   it('group changes through the SDK: rename, add, remove, leave; every member state equals history.get', async () => {
     const [ownerUser, bobUser, carolUser, daveUser] = (await Promise.all(
       ['sdkgo', 'sdkgb', 'sdkgc', 'sdkgd'].map((tag) => registerUser(system.auth.url, tag)),

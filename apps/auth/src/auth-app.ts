@@ -15,6 +15,7 @@ import type { AccessTokenSigner } from '@chat/tokens';
 import express from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import type { AccountNotices } from './account-notices.js';
 import type { AuthMetrics } from './auth-metrics.js';
 import type { LoginLimiter } from './login-limiter.js';
 import type { PasswordHasher } from './password-hasher.js';
@@ -37,8 +38,8 @@ export interface AuthAppDependencies {
   sessions: SessionTokens;
   signer: AccessTokenSigner;
   tokens: AccessTokenCheck;
-  /** Tells the edges an account is gone, so they refuse it and close its sockets at once. */
-  announceAccountDeleted(userId: string): Promise<void>;
+  /** Tells the edges of deleted accounts and ended sessions, so they close those sockets at once. */
+  notices: AccountNotices;
   readiness: ReadinessCheck[];
   trustProxy: boolean;
   /** Browser origins allowed to call the API (CORS); `*` for any, empty for none. */

@@ -1,6 +1,5 @@
 import { createPublicKey } from 'node:crypto';
 import { authEnv, loadConfig } from '@chat/config';
-import { accountDeletedChannel } from '@chat/contracts';
 import { createLogger } from '@chat/logger';
 import {
   accountCheckedTokens,
@@ -14,6 +13,7 @@ import {
 import { connectMongo, LiveAccounts, RefreshTokenRepository, UserRepository } from '@chat/storage';
 import { AccessTokenSigner, AccessTokenVerifier, loadOrCreateSigningKey } from '@chat/tokens';
 import { Redis } from 'ioredis';
+import { redisAccountNotices } from './account-notices.js';
 import { createAuthApp } from './auth-app.js';
 import { authMetrics } from './auth-metrics.js';
 import { LoginLimiter } from './login-limiter.js';
@@ -68,9 +68,7 @@ runApp('auth', async () => {
     // Every authenticated call asks the database whether the account still exists (no cache:
     // auth's calls are few, and a deletion must hold at once on every auth replica).
     tokens: accountCheckedTokens(verifier, new LiveAccounts(users, 0)),
-    announceAccountDeleted: async (userId) => {
-      await redis.publish(accountDeletedChannel(config.redis.prefix), userId);
-    },
+    notices: redisAccountNotices(redis, config.redis.prefix),
     readiness: [
       { name: 'mongodb', check: () => mongo.ping() },
       { name: 'redis', check: async () => void (await redis.ping()) },

@@ -22,11 +22,14 @@ export class SessionTokens {
     this.#options = options;
   }
 
-  /** A new session (a new token family) for a user who just proved their password. */
-  async issue(userId: string): Promise<TokenPair> {
-    const { raw, document } = this.#newRefreshToken(userId, uuidv7());
+  /**
+   * A new session (a new token family) for a user who just proved their password, in the
+   * account's current session epoch.
+   */
+  async issue(userId: string, sessionEpoch: number): Promise<TokenPair> {
+    const { raw, document } = this.#newRefreshToken(userId, uuidv7(), sessionEpoch);
     await this.#refreshTokens.insert(document);
-    return this.#pair(userId, raw);
+    return this.#pair(userId, raw, sessionEpoch);
   }
 
   /** Spends a refresh token for a new pair. Unknown, expired, revoked or replayed: `unauthorized`. */
@@ -36,7 +39,10 @@ export class SessionTokens {
     if (!current || current.revokedAt || current.expiresAt <= now) {
       throw new ChatError('unauthorized', 'refresh token is invalid or expired');
     }
-    const { raw, document } = this.#newRefreshToken(current.userId, current.familyId);
+    // The family's own epoch, not the account's: a refresh racing a password change must not
+    // carry an ended family into the new epoch.
+    const epoch = current.sessionEpoch ?? 0;
+    const { raw, document } = this.#newRefreshToken(current.userId, current.familyId, epoch);
     try {
       await this.#refreshTokens.rotate(current, document);
     } catch (error) {
@@ -44,7 +50,7 @@ export class SessionTokens {
       await this.#refreshTokens.revokeFamily(current.familyId, now);
       throw new ChatError('unauthorized', 'refresh token was already used; the session is revoked');
     }
-    return this.#pair(current.userId, raw);
+    return this.#pair(current.userId, raw, epoch);
   }
 
   /**
@@ -56,18 +62,25 @@ export class SessionTokens {
     if (token) await this.#refreshTokens.revokeFamily(token.familyId, new Date());
   }
 
-  /** Every session of the user ends, and one new one begins: the device that changed the password. */
-  async replaceAll(userId: string): Promise<TokenPair> {
+  /**
+   * Every session of the user ends, and one new one begins in the account's new epoch
+   * `sessionEpoch`: the device that changed the password.
+   */
+  async replaceAll(userId: string, sessionEpoch: number): Promise<TokenPair> {
     await this.#refreshTokens.revokeAllOf(userId, new Date());
-    return this.issue(userId);
+    return this.issue(userId, sessionEpoch);
   }
 
-  #pair(userId: string, refreshToken: string): TokenPair {
-    const access = this.#signer.sign(userId);
+  #pair(userId: string, refreshToken: string, sessionEpoch: number): TokenPair {
+    const access = this.#signer.sign(userId, sessionEpoch);
     return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn };
   }
 
-  #newRefreshToken(userId: string, familyId: string): { raw: string; document: RefreshTokenDocument } {
+  #newRefreshToken(
+    userId: string,
+    familyId: string,
+    sessionEpoch: number,
+  ): { raw: string; document: RefreshTokenDocument } {
     const raw = randomBytes(REFRESH_TOKEN_BYTES).toString('base64url');
     const now = Date.now();
     return {
@@ -76,6 +89,7 @@ export class SessionTokens {
         _id: hashToken(raw),
         userId,
         familyId,
+        sessionEpoch,
         createdAt: new Date(now),
         expiresAt: new Date(now + this.#options.refreshTtlS * 1000),
       },

@@ -112,6 +112,7 @@ export class EdgeServer {
     const session = new Session(ws, {
       userId: auth.userId,
       expiresAtMs: auth.expiresAtMs,
+      sessionEpoch: auth.sessionEpoch,
       ratePerS: this.#deps.limits.ratePerS,
       rateBurst: this.#deps.limits.rateBurst,
       router: this.#deps.router,

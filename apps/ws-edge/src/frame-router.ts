@@ -1,11 +1,26 @@
-import { ChatError, CLIENT_FRAME_SCHEMAS, type ClientFrameType, isClientFrameType, parseInput } from '@chat/contracts';
+import {
+  type AccountVerdict,
+  ChatError,
+  CLIENT_FRAME_SCHEMAS,
+  CLOSE_CODES,
+  type ClientFrameType,
+  isClientFrameType,
+  parseInput,
+} from '@chat/contracts';
+import { refusalOf } from '@chat/runtime';
 import type { EdgeServices, FrameHandler, FrameOrigin } from './handlers/handler.js';
 
-/** The account of a connected user was deleted: the frame is refused and the socket closed (4003). */
-export class AccountDeletedError extends ChatError {
-  constructor() {
-    super('unauthorized', 'the account of this token no longer exists');
-    this.name = 'AccountDeletedError';
+/**
+ * The account of a connected user was deleted (4003), or the session ended by a password change
+ * (4004): the frame is refused and the socket closed with that code.
+ */
+export class AccountRefusedError extends ChatError {
+  readonly closeCode: number;
+
+  constructor(verdict: Exclude<AccountVerdict, 'live'>) {
+    super('unauthorized', refusalOf(verdict).message);
+    this.name = 'AccountRefusedError';
+    this.closeCode = verdict === 'deleted' ? CLOSE_CODES.accountDeleted : CLOSE_CODES.sessionEnded;
   }
 }
 
@@ -31,7 +46,8 @@ export class FrameRouter {
     const handler = isClientFrameType(type) ? this.#handlers.get(type) : undefined;
     if (!handler) throw new ChatError('bad_request', unknownTypeMessage(type));
     const payload = parseInput(CLIENT_FRAME_SCHEMAS[type as ClientFrameType], frame, 'frame');
-    if (!(await this.#services.accounts.exists(origin.userId))) throw new AccountDeletedError();
+    const verdict = await this.#services.accounts.verdict(origin.userId, origin.sessionEpoch);
+    if (verdict !== 'live') throw new AccountRefusedError(verdict);
     return handler.handle(origin, payload as never, this.#services);
   }
 }

@@ -31,7 +31,7 @@ import express from 'express';
 import helmet from 'helmet';
 import { Redis } from 'ioredis';
 import { pinoHttp } from 'pino-http';
-import { followAccountDeletions } from './account-deletions.js';
+import { followAccountNotices } from './account-notices.js';
 import { ContactIndex } from './contact-index.js';
 import { ConversationService } from './conversation-service.js';
 import { DeliveryRouter, deliveryWorker } from './deliveries.js';
@@ -241,7 +241,7 @@ runApp('ws-edge', async () => {
       'WS_ALLOWED_ORIGINS is unset: browsers (any Origin) are refused; set it to your web origins, or * for any',
     );
   }
-  const deletions = await followAccountDeletions({
+  const accountNotices = await followAccountNotices({
     redis,
     redisPrefix: config.redis.prefix,
     accounts,
@@ -256,7 +256,7 @@ runApp('ws-edge', async () => {
       await edge.stop();
       await closeServer(metricsServer);
       await reporter.stop();
-      await deletions.stop();
+      await accountNotices.stop();
       await deliveries.stop();
       await receiptAnnouncer.flush();
       await broker.close();

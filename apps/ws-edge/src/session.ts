@@ -12,7 +12,7 @@ import {
 import type { Logger } from '@chat/logger';
 import { type RawData, WebSocket } from 'ws';
 import { closeCodeLabel, type EdgeMetrics } from './edge-metrics.js';
-import { AccountDeletedError, describeFrameType, type FrameRouter } from './frame-router.js';
+import { AccountRefusedError, describeFrameType, type FrameRouter } from './frame-router.js';
 import type { FrameOrigin } from './handlers/handler.js';
 import {
   BAD_FRAME_ALLOWANCE,
@@ -30,6 +30,7 @@ import { TokenBucket } from './token-bucket.js';
 export interface SessionOptions {
   userId: string;
   expiresAtMs: number;
+  sessionEpoch: number;
   ratePerS: number;
   rateBurst: number;
   router: FrameRouter;
@@ -67,6 +68,7 @@ export class Session implements FrameOrigin {
   #costlyInFlight = 0;
   #alive = true;
   #expiresAtMs = 0;
+  #sessionEpoch = 0;
 
   constructor(ws: WebSocket, options: SessionOptions) {
     this.#ws = ws;
@@ -79,7 +81,7 @@ export class Session implements FrameOrigin {
     });
     ws.on('error', (error) => this.#log().debug({ err: error }, 'socket error'));
     ws.on('close', (code) => this.#onClosed(code));
-    this.extendUntil(options.expiresAtMs);
+    this.extendUntil(options.expiresAtMs, options.sessionEpoch);
   }
 
   get isOpen(): boolean {
@@ -129,9 +131,14 @@ export class Session implements FrameOrigin {
     this.#ws.ping();
   }
 
+  get sessionEpoch(): number {
+    return this.#sessionEpoch;
+  }
+
   /** The token the connection lives on now expires then (the node's expiry sweep closes it after). */
-  extendUntil(expiresAtMs: number): void {
+  extendUntil(expiresAtMs: number, sessionEpoch: number): void {
     this.#expiresAtMs = expiresAtMs;
+    this.#sessionEpoch = Math.max(this.#sessionEpoch, sessionEpoch);
   }
 
   /**
@@ -234,9 +241,9 @@ export class Session implements FrameOrigin {
   }
 
   #onHandlerError(ref: string | number | undefined, type: unknown, error: unknown): void {
-    if (error instanceof AccountDeletedError) {
+    if (error instanceof AccountRefusedError) {
       this.#sendError(ref, error.code, error.message);
-      this.close(CLOSE_CODES.accountDeleted, 'account deleted');
+      this.close(error.closeCode, error.closeCode === CLOSE_CODES.accountDeleted ? 'account deleted' : 'session ended');
       return;
     }
     if (error instanceof ChatError) {

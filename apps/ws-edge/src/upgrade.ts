@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AllowedOrigins } from '@chat/config';
 import { ChatError } from '@chat/contracts';
-import { type AccountExistence, bearerTokenOf } from '@chat/runtime';
+import { type AccountCheck, bearerTokenOf, refusalOf } from '@chat/runtime';
 import type { AccessTokenVerifier } from '@chat/tokens';
 import type { LocalSessions } from './local-sessions.js';
 
@@ -9,7 +9,7 @@ export const WEBSOCKET_PATH = '/ws';
 
 export interface UpgradeCheckDependencies {
   tokens: AccessTokenVerifier;
-  accounts: AccountExistence;
+  accounts: AccountCheck;
   sessions: LocalSessions;
   allowedOrigins: AllowedOrigins;
   maxConnectionsPerUser: number;
@@ -18,6 +18,7 @@ export interface UpgradeCheckDependencies {
 export interface AuthenticatedUpgrade {
   userId: string;
   expiresAtMs: number;
+  sessionEpoch: number;
 }
 
 /** Why an upgrade is refused, as the HTTP status the client gets before any WebSocket exists. */
@@ -36,7 +37,8 @@ export class UpgradeRefusal extends Error {
 /**
  * Checks an HTTP upgrade before the WebSocket handshake: the path, the Origin (browsers send
  * one; wscat and servers do not, and pass), the access token from `Authorization: Bearer` or
- * `?access_token=`, that its user still exists, and the user's connection count on this node.
+ * `?access_token=`, that its user still exists and its session did not end, and the user's
+ * connection count on this node.
  */
 export async function authenticateUpgrade(
   request: IncomingMessage,
@@ -56,7 +58,7 @@ export async function authenticateUpgrade(
     throw new UpgradeRefusal(403, 'forbidden', 'origin not allowed');
   }
   const token = bearerTokenOf(request.headers.authorization) ?? url.searchParams.get('access_token') ?? undefined;
-  let verified: { userId: string; expiresAtMs: number };
+  let verified: AuthenticatedUpgrade;
   try {
     verified = await deps.tokens.verify(token);
   } catch (error) {
@@ -66,9 +68,8 @@ export async function authenticateUpgrade(
     }
     throw error;
   }
-  if (!(await deps.accounts.exists(verified.userId))) {
-    throw new UpgradeRefusal(401, 'unauthorized', 'the account of this token no longer exists');
-  }
+  const verdict = await deps.accounts.verdict(verified.userId, verified.sessionEpoch);
+  if (verdict !== 'live') throw new UpgradeRefusal(401, 'unauthorized', refusalOf(verdict).message);
   if (deps.sessions.countOf(verified.userId) >= deps.maxConnectionsPerUser) {
     throw new UpgradeRefusal(429, 'rate_limited', 'too many connections for this user');
   }

@@ -128,6 +128,19 @@ export class AuthSession extends Emitter<AuthSessionEvents> {
     return (await this.refresh()).accessToken;
   }
 
+  /**
+   * POST /password: every other session of the account ends; this one goes on with the new pair
+   * (its socket is closed with 4004 and reconnects with it).
+   */
+  async changePassword(currentPassword: string, newPassword: string): Promise<Session> {
+    const session = this.#session;
+    if (!session) throw new Error('log in (or useSession) first');
+    const pair = await this.#post<TokenPair>('/password', { currentPassword, newPassword }, session.accessToken);
+    const next = this.use(pair);
+    this.emit('tokens', next);
+    return next;
+  }
+
   /** POST /logout: ends the refresh family on the server; the session ends here too. */
   async logout(): Promise<void> {
     const session = this.#session;
@@ -191,9 +204,12 @@ export class AuthSession extends Emitter<AuthSessionEvents> {
     );
   }
 
-  #post<T>(path: string, body: unknown): Promise<T> {
+  #post<T>(path: string, body: unknown, accessToken?: string): Promise<T> {
     if (!this.#fetch) return Promise.reject(new ChatClientError('internal', 'no fetch here: pass one in the options'));
-    return authRequest<T>(this.#fetch, `${this.#authUrl}${path}`, { body });
+    return authRequest<T>(this.#fetch, `${this.#authUrl}${path}`, {
+      body,
+      ...(accessToken ? { bearer: accessToken } : {}),
+    });
   }
 }
 

@@ -318,6 +318,14 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return this.#auth.refresh();
   }
 
+  /**
+   * POST /password: the account's other sessions end at once (their sockets close, their tokens
+   * are refused); this client goes on with the new tokens, reconnecting once.
+   */
+  changePassword(currentPassword: string, newPassword: string): Promise<Session> {
+    return this.#auth.changePassword(currentPassword, newPassword);
+  }
+
   /** POST /logout: ends the session on the server too; the client closes with `session-ended`. */
   logout(): Promise<void> {
     return this.#auth.logout();

@@ -260,8 +260,9 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.#setState(this.#everReady ? 'reconnecting' : 'connecting');
     if (livedMs >= STABLE_CONNECTION_MS) this.#attempt = 0;
     const refusedAtUpgrade = /\b401\b/.test(this.#lastSocketError);
-    if (code === CLOSE_CODES.tokenExpired || refusedAtUpgrade) {
-      // The token, not the edge, was the problem: refresh, then come back to the same edge.
+    if (code === CLOSE_CODES.tokenExpired || code === CLOSE_CODES.sessionEnded || refusedAtUpgrade) {
+      // The token, not the edge, was the problem: refresh, then come back to the same edge. After
+      // a password change (4004) that works on the device that changed it and ends the others.
       this.#options.tokens.refused().then(
         () => this.#scheduleReconnect(),
         () => undefined,

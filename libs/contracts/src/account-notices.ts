@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * The Redis pub/sub channel on which auth announces a deleted account (the message is the user
  * id), so every edge refuses that account's tokens and closes its sockets at once, not when
@@ -6,3 +8,21 @@
 export function accountDeletedChannel(redisPrefix: string): string {
   return `${redisPrefix}:accounts:deleted`;
 }
+
+/**
+ * The channel on which auth announces that an account's sessions before `sessionEpoch` ended (a
+ * password change): edges close the sockets authenticated in an older epoch at once. A missed
+ * notice costs at most the same expiry, after which the next frame on such a socket closes it.
+ */
+export function sessionsEndedChannel(redisPrefix: string): string {
+  return `${redisPrefix}:accounts:sessions-ended`;
+}
+
+export const sessionsEndedNotice = z.object({ userId: z.string(), sessionEpoch: z.number().int().nonnegative() });
+export type SessionsEndedNotice = z.infer<typeof sessionsEndedNotice>;
+
+/**
+ * What a valid token's account says of it: `live`; `deleted` (the account is gone); `ended` (the
+ * token's session epoch is below the account's: the password changed since it was issued).
+ */
+export type AccountVerdict = 'live' | 'deleted' | 'ended';

@@ -123,4 +123,6 @@ export const CLOSE_CODES = {
   tokenExpired: 4001,
   /** The account was deleted while connected. */
   accountDeleted: 4003,
+  /** The password was changed: sessions from before it ended; log in again (or reconnect with the new tokens). */
+  sessionEnded: 4004,
 } as const;

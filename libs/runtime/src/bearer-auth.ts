@@ -1,9 +1,14 @@
-import { ChatError } from '@chat/contracts';
+import { type AccountVerdict, ChatError } from '@chat/contracts';
 import type { RequestHandler, Response } from 'express';
 
 /** Anything that turns an access token into a user id, or throws a ChatError saying why not. */
 export interface AccessTokenCheck {
   verify(token: string | undefined): Promise<{ userId: string }>;
+}
+
+/** A token check that also says which session epoch the token was issued in. */
+export interface SessionTokenCheck {
+  verify(token: string | undefined): Promise<{ userId: string; sessionEpoch: number }>;
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -29,22 +34,29 @@ export function authenticatedUserId(res: Response): string {
   return userId;
 }
 
-/** Anything that says whether an account still exists (see `LiveAccounts`). */
-export interface AccountExistence {
-  exists(userId: string): Promise<boolean>;
+/** Anything that says whether a valid token's account still accepts it (see `LiveAccounts`). */
+export interface AccountCheck {
+  verdict(userId: string, sessionEpoch: number): Promise<AccountVerdict>;
+}
+
+/** Why a token whose signature is good is refused anyway, as a client is told it. */
+export function refusalOf(verdict: Exclude<AccountVerdict, 'live'>): ChatError {
+  return verdict === 'deleted'
+    ? new ChatError('unauthorized', 'the account of this token no longer exists')
+    : new ChatError('unauthorized', 'this session ended (the password was changed): log in again');
 }
 
 /**
- * A token check that also refuses a valid token whose account was deleted since it was issued:
- * a signature proves who the token was given to, not that they are still a user.
+ * A token check that also refuses a valid token whose account was deleted, or whose session
+ * ended by a password change, since it was issued: a signature proves who the token was given
+ * to, not that they are still a user or that the session still stands.
  */
-export function accountCheckedTokens(tokens: AccessTokenCheck, accounts: AccountExistence): AccessTokenCheck {
+export function accountCheckedTokens(tokens: SessionTokenCheck, accounts: AccountCheck): AccessTokenCheck {
   return {
     async verify(token) {
       const verified = await tokens.verify(token);
-      if (!(await accounts.exists(verified.userId))) {
-        throw new ChatError('unauthorized', 'the account of this token no longer exists');
-      }
+      const verdict = await accounts.verdict(verified.userId, verified.sessionEpoch);
+      if (verdict !== 'live') throw refusalOf(verdict);
       return verified;
     },
   };

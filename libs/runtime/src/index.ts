@@ -1,10 +1,12 @@
 export {
   type AccessTokenCheck,
-  type AccountExistence,
+  type AccountCheck,
   accountCheckedTokens,
   authenticatedUserId,
   bearerTokenOf,
+  refusalOf,
   requireBearer,
+  type SessionTokenCheck,
 } from './bearer-auth.js';
 export { type CorsOrigins, corsFor, corsOriginsOf } from './cors.js';
 export { connectTo, DependencyUnreachableError, safeUrl } from './dependency.js';

@@ -11,6 +11,12 @@ export interface UserDocument {
   /** argon2id, PHC string format (carries its own parameters and salt). */
   passwordHash: string;
   createdAt: Date;
+  /**
+   * Raised by a password change. Access tokens carry the epoch their session began in; one below
+   * the account's is refused at once, so a changed password ends the other sessions now, not when
+   * their access tokens expire. Absent is 0.
+   */
+  sessionEpoch?: number;
 }
 
 export interface RefreshTokenDocument {
@@ -24,6 +30,8 @@ export interface RefreshTokenDocument {
    * parent, so two concurrent refreshes with one token cannot both succeed (no read-then-write).
    */
   rotatedFrom?: string;
+  /** The account's session epoch when the family began; its access tokens carry it. Absent is 0. */
+  sessionEpoch?: number;
   createdAt: Date;
   expiresAt: Date;
   revokedAt?: Date;

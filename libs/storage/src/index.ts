@@ -24,4 +24,4 @@ export {
   MONGODB_DIALECT,
   type ServerDialect,
 } from './server-dialect.js';
-export { toPublicUser, UserRepository } from './users.js';
+export { sessionEpochOf, toPublicUser, UserRepository } from './users.js';

@@ -1,22 +1,25 @@
+import type { AccountVerdict } from '@chat/contracts';
 import { LRUCache } from 'lru-cache';
-import type { UserRepository } from './users.js';
+import { sessionEpochOf, type UserRepository } from './users.js';
 
-/** How long "this account exists" is believed without asking the database again. */
+/** How long an account's standing (exists, and its session epoch) is believed without asking again. */
 export const LIVE_ACCOUNT_TTL_MS = 5_000;
 const MAX_CACHED = 100_000;
 
+/** What is known of an account: its session epoch, or that it was deleted. */
+type Standing = { epoch: number; checkedAtMs: number } | 'deleted';
+
 /**
- * Whether the account behind a valid token still exists, asked on every authenticated use (a
- * REST call, a user search, a frame on an open socket). A token outlives a deleted account by up
- * to its lifetime, so the signature alone is not enough. "Exists" is cached briefly per user,
- * so a busy socket costs the database one lookup per few seconds; "deleted" is final and
- * cached as long as it stays in the LRU. `deleted(userId)` records a deletion announced by auth,
- * so a node refuses at once instead of at the cache's expiry.
+ * Whether a valid token still stands, asked on every authenticated use (a REST call, a user
+ * search, a frame on an open socket): its account must exist, and the token's session epoch must
+ * not be below the account's (a password change raises it). A signature alone proves neither.
+ * The standing is cached briefly per user, so a busy socket costs the database one lookup per
+ * few seconds; "deleted" is final and cached as long as it stays in the LRU. Auth's notices
+ * (`deleted`, `sessionsEnded`) update a node at once instead of at the cache's expiry.
  */
 export class LiveAccounts {
   readonly #users: UserRepository;
-  readonly #known = new LRUCache<string, boolean>({ max: MAX_CACHED });
-  readonly #checkedAt = new Map<string, number>();
+  readonly #known = new LRUCache<string, Standing>({ max: MAX_CACHED });
   readonly #ttlMs: number;
 
   constructor(users: UserRepository, ttlMs = LIVE_ACCOUNT_TTL_MS) {
@@ -24,22 +27,33 @@ export class LiveAccounts {
     this.#ttlMs = ttlMs;
   }
 
-  async exists(userId: string): Promise<boolean> {
-    const known = this.#known.get(userId);
-    if (known === false) return false;
-    if (known === true && Date.now() - (this.#checkedAt.get(userId) ?? 0) < this.#ttlMs) return true;
-    const exists = (await this.#users.findById(userId)) !== null;
-    if (this.#known.get(userId) === false) return false;
-    this.#known.set(userId, exists);
-    if (exists) this.#checkedAt.set(userId, Date.now());
-    else this.#checkedAt.delete(userId);
-    if (this.#checkedAt.size > MAX_CACHED) this.#checkedAt.clear();
-    return exists;
+  async verdict(userId: string, sessionEpoch: number): Promise<AccountVerdict> {
+    let standing = this.#known.get(userId);
+    if (standing === undefined || (standing !== 'deleted' && Date.now() - standing.checkedAtMs >= this.#ttlMs)) {
+      const user = await this.#users.findById(userId);
+      const known = this.#known.get(userId);
+      // A notice that arrived during the read is newer than the read.
+      standing =
+        known === 'deleted' || !user
+          ? 'deleted'
+          : { epoch: Math.max(sessionEpochOf(user), known?.epoch ?? 0), checkedAtMs: Date.now() };
+      this.#known.set(userId, standing);
+    }
+    if (standing === 'deleted') return 'deleted';
+    return sessionEpoch < standing.epoch ? 'ended' : 'live';
   }
 
   /** The account was deleted: refuse it from now on, without asking the database. */
   deleted(userId: string): void {
-    this.#known.set(userId, false);
-    this.#checkedAt.delete(userId);
+    this.#known.set(userId, 'deleted');
+  }
+
+  /** The account's sessions before `sessionEpoch` ended: refuse their tokens from now on. */
+  sessionsEnded(userId: string, sessionEpoch: number): void {
+    const known = this.#known.get(userId);
+    if (known === 'deleted') return;
+    // Kept until the usual expiry, then read again (the database has the same epoch or a higher one).
+    const checkedAtMs = known?.checkedAtMs ?? Date.now();
+    this.#known.set(userId, { epoch: Math.max(sessionEpoch, known?.epoch ?? 0), checkedAtMs });
   }
 }

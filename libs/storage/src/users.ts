@@ -27,6 +27,19 @@ export class UserRepository {
     }
   }
 
+  /**
+   * A new password, and a new session epoch: every access token issued before is refused from
+   * now on. Answers the new epoch (null if there is no such account).
+   */
+  async changePassword(id: string, passwordHash: string): Promise<number | null> {
+    await this.#dialect.update(() =>
+      this.#users.updateOne({ _id: id }, { $set: { passwordHash }, $inc: { sessionEpoch: 1 } }),
+    );
+    const user = await this.findById(id);
+    return user ? sessionEpochOf(user) : null;
+  }
+
+  /** The same password, stored with stronger parameters (a rehash at login): sessions go on. */
   async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.#dialect.update(() => this.#users.updateOne({ _id: id }, { $set: { passwordHash } }));
   }
@@ -77,4 +90,9 @@ export class UserRepository {
       .limit(limit)
       .toArray();
   }
+}
+
+/** The epoch an account's sessions must be in (0 for accounts that never changed password). */
+export function sessionEpochOf(user: Pick<UserDocument, 'sessionEpoch'>): number {
+  return user.sessionEpoch ?? 0;
 }

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import type { PublicJwk, SigningKey } from './signing-key.js';
-import { TOKEN_ALGORITHM } from './signing-key.js';
+import { SESSION_EPOCH_CLAIM, TOKEN_ALGORITHM } from './signing-key.js';
 
 export interface AccessTokenSignerOptions {
   issuer: string;
@@ -27,8 +27,9 @@ export class AccessTokenSigner {
     this.#options = options;
   }
 
-  sign(userId: string): SignedAccessToken {
-    const token = jwt.sign({}, this.#key.privateKey, {
+  /** `sessionEpoch`: the account's epoch when the session began (see `UserDocument.sessionEpoch`). */
+  sign(userId: string, sessionEpoch: number): SignedAccessToken {
+    const token = jwt.sign({ [SESSION_EPOCH_CLAIM]: sessionEpoch }, this.#key.privateKey, {
       algorithm: TOKEN_ALGORITHM,
       keyid: this.#key.publicJwk.kid,
       subject: userId,

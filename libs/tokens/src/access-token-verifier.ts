@@ -2,7 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { ChatError, UnavailableError } from '@chat/contracts';
 import jwt from 'jsonwebtoken';
 import { JwksClient } from 'jwks-rsa';
-import { publicJwkOf, TOKEN_ALGORITHM } from './signing-key.js';
+import { publicJwkOf, SESSION_EPOCH_CLAIM, TOKEN_ALGORITHM } from './signing-key.js';
 
 export interface AccessTokenVerifierOptions {
   /** Where the auth service publishes its keys; used when no PEM is given. */
@@ -17,6 +17,8 @@ export interface VerifiedAccessToken {
   userId: string;
   /** When the token stops being valid, in ms since the epoch. */
   expiresAtMs: number;
+  /** The account's session epoch when the token's session began; tokens from before this claim are 0. */
+  sessionEpoch: number;
 }
 
 export type InvalidTokenReason = 'missing' | 'malformed' | 'expired' | 'not_yet_valid' | 'invalid';
@@ -99,7 +101,11 @@ export class AccessTokenVerifier {
     if (typeof payload === 'string' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') {
       throw new InvalidTokenError('invalid', 'access token without subject or expiry');
     }
-    return { userId: payload.sub, expiresAtMs: payload.exp * 1000 };
+    const epoch: unknown = payload[SESSION_EPOCH_CLAIM] ?? 0;
+    if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch) || epoch < 0) {
+      throw new InvalidTokenError('invalid', 'access token with a malformed session epoch');
+    }
+    return { userId: payload.sub, expiresAtMs: payload.exp * 1000, sessionEpoch: epoch };
   }
 
   async #keyFor(kid: string | undefined): Promise<KeyObject> {

@@ -3,6 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const TOKEN_ALGORITHM = 'ES256';
+/** The private claim that carries the session epoch an access token was issued in. */
+export const SESSION_EPOCH_CLAIM = 'sep';
 const CURVE = 'P-256';
 const PRIVATE_KEY_FILE = 'access-token-es256.pem';
 

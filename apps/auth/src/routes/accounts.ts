@@ -12,6 +12,7 @@ import { type AccessTokenCheck, authenticatedUserId, requireBearer } from '@chat
 import { type RefreshTokenRepository, toPublicUser, type UserRepository } from '@chat/storage';
 import { Router } from 'express';
 import { v7 as uuidv7 } from 'uuid';
+import type { AccountNotices } from '../account-notices.js';
 import type { AuthMetrics } from '../auth-metrics.js';
 import type { LoginLimiter } from '../login-limiter.js';
 import type { PasswordHasher } from '../password-hasher.js';
@@ -29,7 +30,7 @@ export function accountRoutes(deps: {
   /** Registrations per client address: each costs an argon2 hash. */
   registerQuota: RequestQuota;
   sessions: SessionTokens;
-  announceAccountDeleted(userId: string): Promise<void>;
+  notices: AccountNotices;
 }) {
   const router = Router();
 
@@ -70,9 +71,10 @@ export function accountRoutes(deps: {
 
   /**
    * POST /password {currentPassword, newPassword}: the current password again (counted by the
-   * login limiter like a login), then every refresh token of the user is revoked and a new pair
-   * answered, so the device that changed it stays logged in and every other session ends at its
-   * next refresh.
+   * login limiter like a login), then the account's session epoch rises: every refresh token of
+   * the user is revoked, every access token issued before is refused from now on, and the edges
+   * close the sockets opened with one (4004). The answer is a new pair in the new epoch, so the
+   * device that changed it stays logged in (its socket reconnects with the new token).
    */
   router.post('/password', requireBearer(deps.tokens), async (req, res) => {
     const body = parseInput(changePasswordBody, req.body, 'body');
@@ -87,9 +89,13 @@ export function accountRoutes(deps: {
       throw new ChatError('unauthorized', 'password is wrong');
     }
     await deps.limiter.refund(user.login, ip);
-    await deps.users.updatePasswordHash(user._id, await deps.passwords.hash(body.newPassword));
-    const pair = await deps.sessions.replaceAll(user._id);
-    req.log.info({ userId: user._id }, 'password changed; other sessions revoked');
+    const sessionEpoch = await deps.users.changePassword(user._id, await deps.passwords.hash(body.newPassword));
+    if (sessionEpoch === null) throw new ChatError('unauthorized', 'the account of this token no longer exists');
+    const pair = await deps.sessions.replaceAll(user._id, sessionEpoch);
+    req.log.info({ userId: user._id, sessionEpoch }, 'password changed; other sessions ended');
+    await deps.notices.sessionsEnded({ userId: user._id, sessionEpoch }).catch((error: unknown) => {
+      req.log.warn({ err: error, userId: user._id }, 'sessions-ended not announced; edges refuse them within seconds');
+    });
     res.json(pair);
   });
 
@@ -112,7 +118,7 @@ export function accountRoutes(deps: {
     await deps.refreshTokens.revokeAllOf(user._id, new Date());
     await deps.users.delete(user._id);
     req.log.info({ userId: user._id }, 'account deleted');
-    await deps.announceAccountDeleted(user._id).catch((error: unknown) => {
+    await deps.notices.accountDeleted(user._id).catch((error: unknown) => {
       req.log.warn({ err: error, userId: user._id }, 'account deletion not announced; edges refuse it within seconds');
     });
     res.status(204).end();

@@ -1,5 +1,5 @@
 import { ChatError, loginBody, logoutBody, parseInput, refreshBody } from '@chat/contracts';
-import type { UserRepository } from '@chat/storage';
+import { sessionEpochOf, type UserRepository } from '@chat/storage';
 import { Router } from 'express';
 import type { AuthMetrics } from '../auth-metrics.js';
 import type { LoginLimiter } from '../login-limiter.js';
@@ -45,7 +45,7 @@ export function sessionRoutes(deps: {
       await deps.users.updatePasswordHash(user._id, await deps.passwords.hash(body.password));
     }
     req.log.info({ userId: user._id }, 'login succeeded');
-    res.json(await deps.sessions.issue(user._id));
+    res.json(await deps.sessions.issue(user._id, sessionEpochOf(user)));
   });
 
   router.post('/token/refresh', async (req, res) => {

@@ -1,4 +1,5 @@
 import { ChatError } from '@chat/contracts';
+import { refusalOf } from '@chat/runtime';
 import { defineHandler } from './handler.js';
 
 /**
@@ -10,7 +11,9 @@ export const authRefresh = defineHandler({
   handle: async (origin, frame, services) => {
     const verified = await services.tokens.verify(frame.accessToken);
     if (verified.userId !== origin.userId) throw new ChatError('unauthorized', 'the token is for another user');
-    origin.extendUntil(verified.expiresAtMs);
+    const verdict = await services.accounts.verdict(verified.userId, verified.sessionEpoch);
+    if (verdict !== 'live') throw refusalOf(verdict);
+    origin.extendUntil(verified.expiresAtMs, verified.sessionEpoch);
     return { expiresAt: new Date(verified.expiresAtMs).toISOString() };
   },
 });

@@ -1,6 +1,6 @@
 import type { ClientFrame, ClientFrameType } from '@chat/contracts';
 import type { PresenceStore } from '@chat/presence-store';
-import type { AccountExistence } from '@chat/runtime';
+import type { AccountCheck } from '@chat/runtime';
 import type { AccessTokenVerifier } from '@chat/tokens';
 import type { ContactIndex } from '../contact-index.js';
 import type { ConversationService } from '../conversation-service.js';
@@ -18,7 +18,7 @@ export interface EdgeServices {
   presence: PresenceStore;
   contacts: ContactIndex;
   /** Asked before every frame: a deleted account's socket stops at its next use. */
-  accounts: AccountExistence;
+  accounts: AccountCheck;
 }
 
 /** The connection a frame came in on, as handlers see it. */
@@ -26,8 +26,10 @@ export interface FrameOrigin {
   /** The session's own id. */
   readonly id: string;
   readonly userId: string;
+  /** The session epoch of the token the connection lives on (see `UserDocument.sessionEpoch`). */
+  readonly sessionEpoch: number;
   /** Replaces the token whose expiry closes the connection. */
-  extendUntil(expiresAtMs: number): void;
+  extendUntil(expiresAtMs: number, sessionEpoch: number): void;
 }
 
 /** One client operation: the fields of its `ack` are what `handle` returns. */

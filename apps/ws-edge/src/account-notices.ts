@@ -1,0 +1,57 @@
+import { accountDeletedChannel, CLOSE_CODES, sessionsEndedChannel, sessionsEndedNotice } from '@chat/contracts';
+import type { Logger } from '@chat/logger';
+import type { LiveAccounts } from '@chat/storage';
+import type { Redis } from 'ioredis';
+import type { LocalSessions } from './local-sessions.js';
+
+/**
+ * Listens for auth's account notices. A deleted account is refused on this node from now on and
+ * its open sockets close with 4003; when a password change ends an account's sessions, the
+ * sockets opened in an older session epoch close with 4004. Subscribing takes a connection of
+ * its own (a Redis connection in subscriber mode can do nothing else).
+ */
+export async function followAccountNotices(options: {
+  redis: Redis;
+  redisPrefix: string;
+  accounts: LiveAccounts;
+  sessions: LocalSessions;
+  logger: Logger;
+}): Promise<{ stop(): Promise<void> }> {
+  const { accounts, sessions, logger } = options;
+  const subscriber = options.redis.duplicate();
+  const deletedChannel = accountDeletedChannel(options.redisPrefix);
+  const endedChannel = sessionsEndedChannel(options.redisPrefix);
+  const onDeleted = (userId: string) => {
+    accounts.deleted(userId);
+    const open = [...(sessions.of(userId) ?? [])];
+    for (const session of open) session.close(CLOSE_CODES.accountDeleted, 'account deleted');
+    if (open.length > 0) logger.info({ userId, sessions: open.length }, 'account deleted; its sockets closed');
+  };
+  const onSessionsEnded = (message: string) => {
+    let notice: ReturnType<typeof sessionsEndedNotice.parse>;
+    try {
+      notice = sessionsEndedNotice.parse(JSON.parse(message));
+    } catch (error) {
+      logger.warn({ err: error }, 'account notices: a sessions-ended notice that does not parse; ignored');
+      return;
+    }
+    accounts.sessionsEnded(notice.userId, notice.sessionEpoch);
+    const ended = [...(sessions.of(notice.userId) ?? [])].filter(
+      (session) => session.sessionEpoch < notice.sessionEpoch,
+    );
+    for (const session of ended) session.close(CLOSE_CODES.sessionEnded, 'session ended');
+    if (ended.length > 0)
+      logger.info({ userId: notice.userId, sessions: ended.length }, 'sessions ended; sockets closed');
+  };
+  subscriber.on('message', (from: string, message: string) => {
+    if (from === deletedChannel) onDeleted(message);
+    else if (from === endedChannel) onSessionsEnded(message);
+  });
+  subscriber.on('error', (error) => logger.warn({ err: error }, 'account notices: Redis error'));
+  await subscriber.subscribe(deletedChannel, endedChannel);
+  return {
+    async stop() {
+      await subscriber.quit().catch(() => undefined);
+    },
+  };
+}
