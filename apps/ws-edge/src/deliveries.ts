@@ -8,6 +8,7 @@ import {
   type MessageReadFrame,
   type PresenceChangedFrame,
   type ReceiptChangedFrame,
+  type SessionResyncFrame,
   type TypingFrame,
 } from '@chat/contracts';
 import type { Logger } from '@chat/logger';
@@ -53,6 +54,24 @@ export class DeliveryRouter {
 
   constructor(deps: DeliveryRouterDependencies) {
     this.#deps = deps;
+  }
+
+  /**
+   * The node's deliveries queue was declared again (its broker connection was lost, and the
+   * exclusive queue with it), so anything fanned out meanwhile never reached this node: the
+   * membership cache forgets what it may have missed, and every session is told to resume from
+   * the log (`session.resync`), as if it had reconnected.
+   */
+  interrupted(): void {
+    this.#deps.cache.invalidateAll();
+    const frame: SessionResyncFrame = { type: 'session.resync', reason: 'deliveries_interrupted' };
+    const text = JSON.stringify(frame);
+    let told = 0;
+    for (const session of this.#deps.sessions.all()) {
+      session.push(text, frame.type);
+      told += 1;
+    }
+    this.#deps.metrics.resyncs.inc(told);
   }
 
   route(event: DeliveryEvent): void {
@@ -198,12 +217,17 @@ export function deliveryWorker(
   options: { nodeId: string; prefetch: number; counters: EventWorkerCounters },
   router: DeliveryRouter,
 ): EventWorker<DeliveryEvent> {
+  let attachments = 0;
   return new EventWorker(connection, logger, {
     name: `edge.${options.nodeId}`,
     queue: (channel) => declareEdgeQueue(channel, options.nodeId),
     prefetch: options.prefetch,
     schema: deliveryEvent,
     handle: async (event) => router.route(event),
+    // The first attach is the start; any later one follows a lost channel or connection.
+    onAttached: () => {
+      if (attachments++ > 0) router.interrupted();
+    },
     // Routing is synchronous, so events are pushed in queue order.
     ordering: { kind: 'concurrent', limit: options.prefetch },
     retry: { kind: 'requeue', delayMs: 1_000 },

@@ -56,6 +56,11 @@ export function edgeMetrics(registry: Registry, sessions: LocalSessions) {
       help: 'message.new frames written to client connections',
       registers,
     }),
+    resyncs: new Counter({
+      name: 'chat_edge_resyncs_total',
+      help: 'session.resync frames sent because the deliveries queue was declared again (pushes may have been lost)',
+      registers,
+    }),
     deliveryLatency: new Histogram({
       name: 'chat_edge_delivery_latency_seconds',
       help: 'From a message being accepted (createdAt) to its push on this node',

@@ -68,6 +68,11 @@ export class MembershipCache {
     if (this.#generations.size > MAX_CACHED) this.#generations.clear();
   }
 
+  /** Every entry, and every load in flight, is dropped: the invalidations may have been missed. */
+  invalidateAll(): void {
+    for (const conversationId of [...this.#entries.keys(), ...this.#loading.keys()]) this.invalidate(conversationId);
+  }
+
   async #load(conversationId: string): Promise<CachedConversation | null> {
     const [conversation, members] = await Promise.all([
       this.#repository.findById(conversationId),

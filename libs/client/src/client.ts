@@ -17,6 +17,7 @@ import type {
   ReceiptChangedFrame,
   SessionConversation,
   SessionReadyFrame,
+  SessionResyncFrame,
   TypingFrame,
 } from '@chat/contracts';
 import { entryConversation, LOG_ENTRY_TYPES } from '@chat/contracts/browser';
@@ -94,6 +95,8 @@ export interface ChatClientEvents {
   /** Another member's delivered or read cursor moved. */
   'receipt.changed': (frame: ReceiptChangedFrame) => void;
   typing: (frame: TypingFrame) => void;
+  /** The edge lost pushes for a moment (its broker connection): the client resumes every conversation from the log. */
+  resync: (frame: SessionResyncFrame) => void;
   /** Only changes newer than the last one seen for that user (by `version`). */
   'presence.changed': (frame: PresenceChangedFrame) => void;
   /** Something about a conversation changed (entries applied, listing, unread, receipts). */
@@ -102,6 +105,8 @@ export interface ChatClientEvents {
   outbox: (entry: OutboxEntry) => void;
 }
 
+/** After `session.resync`, the resume starts at a random moment within this long. */
+const RESYNC_SPREAD_MS = 2_000;
 /** A socket is not opened with a token that expires sooner than this: it is refreshed first. */
 const MIN_TOKEN_VALID_MS = 5_000;
 /**
@@ -542,6 +547,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   #onPush(frame: PushFrame): void {
     switch (frame.type) {
+      case 'session.resync':
+        // Every socket of the node gets this at once: spread the resumes so they do not arrive together.
+        this.#later(Math.random() * RESYNC_SPREAD_MS, () => void this.sync().catch(() => undefined));
+        this.emit('resync', frame);
+        return;
       case 'message.read': {
         const conversation = this.#store.get(frame.conversationId);
         if (conversation && frame.userId === this.userId) {

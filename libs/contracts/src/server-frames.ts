@@ -97,8 +97,20 @@ export interface ReceiptChangedFrame {
   readSeq: number;
 }
 
+/**
+ * Pushes to this connection may have been lost: the node's deliveries queue went away with its
+ * broker connection and was declared again. Entries are not lost (they are in the log): resume
+ * each conversation from the seq you hold (`conversation.list`, then `log.get`), as after a
+ * reconnect. Presence and receipts may be stale too; typing is simply gone.
+ */
+export interface SessionResyncFrame {
+  type: 'session.resync';
+  reason: 'deliveries_interrupted';
+}
+
 export type ServerFrame =
   | SessionReadyFrame
+  | SessionResyncFrame
   | AckFrame
   | ErrorFrame
   | MessageNewFrame
