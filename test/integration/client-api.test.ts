@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SERVER_FRAME_SCHEMAS } from '@chat/contracts';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { expect } from 'chai';
 import { REPO_ROOT } from '../support/app-process.js';
@@ -26,6 +27,7 @@ describe('client API', function () {
       edges: 1,
       env: { AUTH_ALLOWED_ORIGINS: WEB_ORIGIN, USER_SEARCH_MAX_PER_USER: String(SEARCH_LIMIT) },
       edgeEnv: { WS_ALLOWED_ORIGINS: WEB_ORIGIN },
+      withPresence: true,
     });
     [alice, bob] = (await Promise.all(['alice', 'bob'].map((tag) => registerUser(system.auth.url, tag)))) as [
       TestUser,
@@ -353,6 +355,66 @@ describe('client API', function () {
       }
       expect(frames.filter((frame) => valid(frame))).to.have.length(6);
       client.close();
+    });
+  });
+
+  describe('generated server frame schemas against the real edge', () => {
+    it('every frame the edge sends through a whole conversation matches docs/contracts/server-frames.json', async () => {
+      const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'docs/contracts/server-frames.json'), 'utf8'));
+      const valid = new Ajv2020({ strict: true, validateFormats: false, allErrors: true }).compile(schema);
+      const [ann, ben, cat] = await Promise.all(['ann', 'ben', 'cat'].map((tag) => registerUser(system.auth.url, tag)));
+      if (!ann || !ben || !cat) throw new Error('no users');
+      const a = await ChatClient.connect(edge(), ann.accessToken);
+      const { conversation } = await a.request('conversation.create_group', { title: 'Frames', members: [ben.id] });
+      const b = await ChatClient.connect(edge(), ben.accessToken);
+      await a.waitFor((f) => f.type === 'presence.changed' && f.userId === ben.id);
+      const conversationId = conversation.id;
+      const { messageId } = await a.request('message.send', { conversationId, body: 'one', clientMsgId: 'f-1' });
+      await b.waitFor((f) => f.type === 'message.new' && f.message.id === messageId);
+      await b.request('message.send', { conversationId, body: 'two', clientMsgId: 'f-2', replyTo: messageId });
+      await a.request('message.edit', { conversationId, messageId, body: 'one, edited' });
+      await b.request('reaction.add', { conversationId, messageId, emoji: '👍' });
+      await a.request('conversation.rename', { conversationId, title: 'Frames 2' });
+      await a.request('conversation.add_member', { conversationId, userId: cat.id });
+      await a.request('conversation.remove_member', { conversationId, userId: cat.id });
+      await b.request('typing', { conversationId });
+      await b.request('message.delivered', { conversationId, seq: 2 });
+      const head = (await a.request('message.delete', { conversationId, messageId })).seq as number;
+      const b2 = await ChatClient.connect(edge(), ben.accessToken);
+      await b.request('message.read', { conversationId, seq: head });
+      await a.waitFor((f) => f.type === 'receipt.changed' && f.readSeq === head);
+      await b2.waitFor((f) => f.type === 'message.read');
+      await a.request('history.get', { conversationId }).catch(() => undefined);
+      await a.request('message.send', { conversationId: 'nope', body: 'x' }).catch(() => undefined);
+      await b.waitFor((f) => f.type === 'message.deleted');
+
+      const frames = [...a.frames, ...b.frames, ...b2.frames];
+      for (const frame of frames)
+        expect(valid(frame), `${JSON.stringify(frame)}: ${JSON.stringify(valid.errors)}`).to.equal(true);
+      const seen = new Set(frames.map((frame) => frame.type as string));
+      const expected = Object.keys(SERVER_FRAME_SCHEMAS).filter((type) => type !== 'session.resync');
+      expect([...seen].sort(), 'session.resync is covered by edge-broker-link.test.ts').to.deep.equal(expected.sort());
+      // And the schemas are not a rubber stamp.
+      expect(valid({ type: 'message.new', message: { id: 'x' } })).to.equal(false);
+      expect(valid({ type: 'presence.changed', userId: ann.id, status: 'away', version: 1 })).to.equal(false);
+      for (const client of [a, b, b2]) client.close();
+    });
+
+    it('both apps serve the contracts they were built with at /contracts', async () => {
+      for (const base of [system.auth.url, edge()]) {
+        const index = await get(`${base}/contracts`);
+        expect(index.status).to.equal(200);
+        const names = index.body.documents as string[];
+        const checkedIn = readdirSync(join(REPO_ROOT, 'docs/contracts')).filter((name) => name.endsWith('.json'));
+        expect([...names].sort()).to.deep.equal(checkedIn.sort());
+        for (const name of names) {
+          const served = await get(`${base}/contracts/${name}`);
+          expect(served.status, name).to.equal(200);
+          expect(served.headers.get('content-type'), name).to.match(/^application\/json/);
+          expect(served.text, name).to.equal(readFileSync(join(REPO_ROOT, 'docs/contracts', name), 'utf8'));
+        }
+        expect((await get(`${base}/contracts/nope.json`)).status).to.equal(404);
+      }
     });
   });
 

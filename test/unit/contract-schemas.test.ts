@@ -1,16 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLIENT_FRAME_SCHEMAS, frameRef } from '@chat/contracts';
+import { CLIENT_FRAME_SCHEMAS, contractDocuments, frameRef, SERVER_FRAME_SCHEMAS } from '@chat/contracts';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { expect } from 'chai';
-import { CONTRACTS_DIR, contractFiles } from '../../scripts/src/contracts/json-schemas.js';
+import { CONTRACTS_DIR } from '../../scripts/src/contract-schemas.js';
 import { REPO_ROOT } from '../support/app-process.js';
 
 const dir = join(REPO_ROOT, CONTRACTS_DIR);
 
 describe('JSON Schemas of the contracts (docs/contracts)', () => {
   it('are checked in exactly as the generator writes them now (npm run contracts)', () => {
-    const generated = contractFiles();
+    const generated = contractDocuments();
     const checkedIn = readdirSync(dir).filter((name) => name.endsWith('.json'));
     expect(checkedIn.sort(), 'files').to.deep.equal([...generated.keys()].sort());
     for (const [name, text] of generated) {
@@ -22,6 +22,15 @@ describe('JSON Schemas of the contracts (docs/contracts)', () => {
     const ajv = new Ajv2020({ strict: true, validateFormats: false, allErrors: true });
     for (const type of Object.keys(CLIENT_FRAME_SCHEMAS)) {
       const schema = JSON.parse(readFileSync(join(dir, `client.${type}.json`), 'utf8'));
+      expect(ajv.validateSchema(schema), type).to.equal(true);
+      expect(schema.properties.type.const, type).to.equal(type);
+    }
+  });
+
+  it('cover every server frame type, each a valid draft 2020-12 schema', () => {
+    const ajv = new Ajv2020({ strict: true, validateFormats: false, allErrors: true });
+    for (const type of Object.keys(SERVER_FRAME_SCHEMAS)) {
+      const schema = JSON.parse(readFileSync(join(dir, `server.${type}.json`), 'utf8'));
       expect(ajv.validateSchema(schema), type).to.equal(true);
       expect(schema.properties.type.const, type).to.equal(type);
     }

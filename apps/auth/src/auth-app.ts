@@ -2,6 +2,7 @@ import type { Logger } from '@chat/logger';
 import { serializeRequest } from '@chat/logger';
 import {
   type AccessTokenCheck,
+  contractRoutes,
   corsFor,
   corsOriginsOf,
   errorHandler,
@@ -63,6 +64,7 @@ export function createAuthApp(deps: AuthAppDependencies): express.Express {
   app.use(corsFor(corsOriginsOf(deps.allowedOrigins ?? [])));
   app.use(express.json({ limit: MAX_HTTP_BODY_BYTES, strict: true }));
   app.use(healthRoutes(deps.readiness));
+  app.use(contractRoutes());
   app.use(keyRoutes(deps.signer));
   app.use(accountRoutes(deps));
   app.use(sessionRoutes(deps));

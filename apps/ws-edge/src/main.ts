@@ -6,6 +6,7 @@ import {
   accountCheckedTokens,
   closeServer,
   connectTo,
+  contractRoutes,
   corsFor,
   corsOriginsOf,
   createMetricsRegistry,
@@ -202,6 +203,7 @@ runApp('ws-edge', async () => {
       },
     ]),
   );
+  app.use(contractRoutes());
   app.use(conversationRoutes({ conversations, tokens: accountCheckedTokens(tokens, accounts) }));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

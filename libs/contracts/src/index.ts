@@ -1,6 +1,7 @@
 export * from './account-notices.js';
 export * from './chat.js';
 export * from './client-frames.js';
+export { contractDocuments } from './documents/contract-documents.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './http-answers.js';
@@ -10,5 +11,6 @@ export * from './log-entries.js';
 export * from './log-fold.js';
 export * from './message-id.js';
 export * from './primitives.js';
+export * from './server-frame-schemas.js';
 export * from './server-frames.js';
 export * from './validation.js';

@@ -8,6 +8,7 @@ export {
   requireBearer,
   type SessionTokenCheck,
 } from './bearer-auth.js';
+export { contractRoutes } from './contract-routes.js';
 export { type CorsOrigins, corsFor, corsOriginsOf } from './cors.js';
 export { connectTo, DependencyUnreachableError, safeUrl } from './dependency.js';
 export { eventWorkerCounters } from './event-worker-metrics.js';

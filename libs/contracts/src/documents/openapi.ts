@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import {
   changePasswordBody,
   conversationAnswer,
@@ -17,8 +18,7 @@ import {
   updateMeBody,
   userLookupQuery,
   userSearchQuery,
-} from '@chat/contracts';
-import { z } from 'zod';
+} from '../index.js';
 
 /**
  * OpenAPI 3.1 documents of the two HTTP APIs. The routes, statuses and words are listed here;
