@@ -48,6 +48,15 @@ export async function followAccountNotices(options: {
     else if (from === endedChannel) onSessionsEnded(message);
   });
   subscriber.on('error', (error) => logger.warn({ err: error }, 'account notices: Redis error'));
+  // ioredis subscribes again after a reconnect; notices sent meanwhile are gone, so what this
+  // node believes of live accounts is asked again instead of trusted to its expiry.
+  let connections = 0;
+  subscriber.on('ready', () => {
+    if (connections++ > 0) {
+      accounts.forgetLive();
+      logger.info('account notices: subscribed again; account standings will be read again');
+    }
+  });
   await subscriber.subscribe(deletedChannel, endedChannel);
   return {
     async stop() {

@@ -98,7 +98,7 @@ runApp('ws-edge', async () => {
 
   const tokens = new AccessTokenVerifier(config.tokens);
   const users = new UserRepository(mongo.collections.users, mongo.dialect);
-  const accounts = new LiveAccounts(users);
+  const accounts = new LiveAccounts(users, config.accountCheckTtlMs);
   const conversationRepository = new ConversationRepository(
     mongo.collections.conversations,
     mongo.collections.memberships,

@@ -13,8 +13,12 @@ export interface CachedConversation {
 }
 
 const MAX_CACHED = 50_000;
-/** A safety net only: every membership change invalidates the entry on every node at once. */
-const TTL_MS = 60_000;
+/**
+ * A safety net only: every membership change invalidates the entry on every node at once, and a
+ * node whose deliveries queue was lost (so it may have missed some) drops them all. Short, it
+ * cost every active conversation two queries per expiry on every node (docs/benchmarks.md row 17).
+ */
+const TTL_MS = 10 * 60_000;
 
 /**
  * Conversation membership without a database round trip per message. Entries are dropped on

@@ -3,7 +3,9 @@ import { z } from 'zod';
 /**
  * The Redis pub/sub channel on which auth announces a deleted account (the message is the user
  * id), so every edge refuses that account's tokens and closes its sockets at once, not when
- * its cached "exists" expires. A missed notice costs at most that expiry (LIVE_ACCOUNT_TTL_MS).
+ * its cached "exists" expires. A notice missed while the edge's subscription was down is covered
+ * by dropping its cache when it subscribes again; one lost otherwise costs at most that expiry
+ * (ACCOUNT_CHECK_TTL_MS).
  */
 export function accountDeletedChannel(redisPrefix: string): string {
   return `${redisPrefix}:accounts:deleted`;

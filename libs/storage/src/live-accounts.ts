@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { sessionEpochOf, type UserRepository } from './users.js';
 
 /** How long an account's standing (exists, and its session epoch) is believed without asking again. */
-export const LIVE_ACCOUNT_TTL_MS = 5_000;
+export const LIVE_ACCOUNT_TTL_MS = 30_000;
 const MAX_CACHED = 100_000;
 
 /** What is known of an account: its session epoch, or that it was deleted. */
@@ -13,9 +13,11 @@ type Standing = { epoch: number; checkedAtMs: number } | 'deleted';
  * Whether a valid token still stands, asked on every authenticated use (a REST call, a user
  * search, a frame on an open socket): its account must exist, and the token's session epoch must
  * not be below the account's (a password change raises it). A signature alone proves neither.
- * The standing is cached briefly per user, so a busy socket costs the database one lookup per
- * few seconds; "deleted" is final and cached as long as it stays in the LRU. Auth's notices
- * (`deleted`, `sessionsEnded`) update a node at once instead of at the cache's expiry.
+ * The standing is cached per user (30 s by default), so active users cost the database one
+ * lookup each per expiry rather than one per frame; "deleted" is final and cached as long as it
+ * stays in the LRU. Auth's notices (`deleted`, `sessionsEnded`) update a node at once; the
+ * expiry only bounds a notice that never arrived, and `forgetLive` drops every "live" standing
+ * when the notices may have been missed (their subscription was down).
  */
 export class LiveAccounts {
   readonly #users: UserRepository;
@@ -41,6 +43,11 @@ export class LiveAccounts {
     }
     if (standing === 'deleted') return 'deleted';
     return sessionEpoch < standing.epoch ? 'ended' : 'live';
+  }
+
+  /** Notices may have been missed: ask the database again for every account believed live. */
+  forgetLive(): void {
+    for (const [userId, standing] of this.#known.entries()) if (standing !== 'deleted') this.#known.delete(userId);
   }
 
   /** The account was deleted: refuse it from now on, without asking the database. */

@@ -46,6 +46,11 @@ export const wsEdgeEnv = z
     PRESENCE_HEARTBEAT_INTERVAL_MS: positiveInt(10_000),
     DELIVERY_PREFETCH: positiveInt(256),
     /**
+     * How long an account's standing (exists, session epoch) is believed before a frame asks the
+     * database again. Auth's notices close sockets at once; this bounds a notice that was lost.
+     */
+    ACCOUNT_CHECK_TTL_MS: positiveInt(30_000),
+    /**
      * Members a group may have, its creator included. At most MAX_GROUP_MEMBERS: the member list
      * travels with every message, and a longer one would fail the message's own schema.
      */
@@ -78,6 +83,7 @@ export const wsEdgeEnv = z
       pingIntervalMs: env.WS_PING_INTERVAL_MS,
       groupMaxMembers: env.GROUP_MAX_MEMBERS,
     },
+    accountCheckTtlMs: env.ACCOUNT_CHECK_TTL_MS,
     presenceHeartbeatIntervalMs: env.PRESENCE_HEARTBEAT_INTERVAL_MS,
     deliveryPrefetch: env.DELIVERY_PREFETCH,
   }));
