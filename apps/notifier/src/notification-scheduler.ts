@@ -53,13 +53,17 @@ export class NotificationScheduler {
 
   /**
    * Schedules the notifications of a batch's new messages (its other entries notify nobody):
-   * one presence lookup per segment. Throws when Redis is unreachable (its worker requeues it).
+   * one presence lookup for the whole batch, since a batch spans many conversations of one or
+   * two messages each. Throws when Redis is unreachable (its worker requeues it).
    */
   async handle({ segments }: LogAppendedEvent): Promise<void> {
-    for (const { members, entries } of segments) {
+    const withMessages = segments.flatMap(({ members, entries }) => {
       const messages = entries.flatMap((entry) => (entry.type === 'message.new' ? [entry.message] : []));
-      if (messages.length === 0) continue;
-      const online = await this.#presence.withSessions(members);
+      return messages.length === 0 ? [] : [{ members, messages }];
+    });
+    if (withMessages.length === 0) return;
+    const online = await this.#presence.withSessions([...new Set(withMessages.flatMap(({ members }) => members))]);
+    for (const { members, messages } of withMessages) {
       for (const message of messages) {
         const offline = members.filter((userId) => userId !== message.senderId && !online.has(userId));
         for (const userId of offline) await this.#schedule(userId, message.conversationId, message.id);
