@@ -291,6 +291,43 @@ describe('persister pipeline', () => {
         metrics: persisterMetrics(new Registry()),
       });
 
+    it('writes at once at a trickle, and waits batchWaitMs to gather a batch once messages come faster', async () => {
+      const { writtenAll } = manualWriter();
+      const writes: number[] = [];
+      const writer = {
+        write: async (events: MessageCreatedEvent[]) => {
+          writes.push(events.length);
+          return writtenAll(events);
+        },
+        announce: async () => undefined,
+      } as unknown as BatchWriter;
+      const batcher = new InboundBatcher(writer, createLogger({ app: 'test', level: 'silent' }), {
+        batchMax: 100,
+        batchWaitMs: 40,
+        metrics: persisterMetrics(new Registry()),
+      });
+      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      let n = 0;
+      const submit = () => batcher.submit(created(A, ++n), 'persister.messages.0');
+      // A trickle: nothing came before, so nothing is gained by waiting.
+      const first = submit();
+      await tick();
+      expect(writes, 'written without the 40 ms wait').to.deep.equal([1]);
+      await first;
+      // About 50 a second for 120 ms: the rate is known after the first 100 ms...
+      for (let i = 0; i < 6; i += 1) {
+        await submit();
+        await sleep(20);
+      }
+      // ...and two or more are due within 40 ms, so the batcher waits to gather them.
+      const writesBefore = writes.length;
+      const burst = [submit(), submit()];
+      await sleep(15);
+      expect(writes.length, 'still waiting').to.equal(writesBefore);
+      await Promise.all(burst);
+      expect(writes.slice(writesBefore)).to.deep.equal([2]);
+    });
+
     it('writes the next batch while the previous one waits for its announce, and settles them in order', async () => {
       const { writer, writes, announces, writtenAll } = manualWriter();
       const batcher = batcherOf(writer, 2);

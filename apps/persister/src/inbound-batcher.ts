@@ -1,5 +1,6 @@
 import type { InboundEvent } from '@chat/contracts';
 import type { Logger } from '@chat/logger';
+import { ArrivalRate } from './arrival-rate.js';
 import type { BatchWriter, WrittenBatch } from './batch-writer.js';
 import { inboundIdOf } from './log-state.js';
 import type { PersisterMetrics } from './persister-metrics.js';
@@ -34,7 +35,8 @@ interface Submitted {
  * The persister's pipeline, in one place: every shard worker submits its messages here, and each
  * submission settles once its message is stored and announced (or with the reason it was not).
  *
- *   submit → batch (≤ batchMax, ≤ batchWaitMs) → write (seq, insert) → lastSeq group commit
+ *   submit → batch (≤ batchMax, ≤ batchWaitMs when messages come fast enough to fill it)
+ *          → write (seq, insert) → lastSeq group commit
  *          → announce (fanout publish, confirmed) → settle → the worker acks
  *
  * One batch is written at a time, in arrival order, and written batches are announced and
@@ -53,7 +55,8 @@ export class InboundBatcher {
   /** Announces of written batches, chained in order. */
   #finishing: Promise<void> = Promise.resolve();
   #inFlight = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: { cancel(): void } | undefined;
+  readonly #arrivals = new ArrivalRate();
   /** Submitted and not yet settled, and who waits for that to reach 0. */
   #unsettled = 0;
   #idle: Array<() => void> = [];
@@ -75,6 +78,7 @@ export class InboundBatcher {
         if (this.#unsettled === 0) for (const wake of this.#idle.splice(0)) wake();
       };
       this.#pending.push({ event, queue, replayed, settle });
+      this.#arrivals.arrived();
       this.#schedule();
     });
   }
@@ -109,15 +113,26 @@ export class InboundBatcher {
   #schedule(): void {
     if (!this.#mayWrite()) return;
     if (this.#pending.length >= this.#options.batchMax) {
-      clearTimeout(this.#timer);
+      this.#timer?.cancel();
       this.#timer = undefined;
       this.#runBatch();
-    } else {
-      // A short wait lets a burst fill the batch; under load the next batch fills while this one writes.
-      this.#timer ??= setTimeout(() => {
+    } else if (this.#timer === undefined) {
+      const run = () => {
         this.#timer = undefined;
         this.#runBatch();
-      }, this.#options.batchWaitMs);
+      };
+      // A short wait lets a burst fill the batch, and under load the next batch fills while this
+      // one writes. It pays only when another message is due within it: at a trickle it would
+      // add the whole wait to every message and gather nothing, so the batch goes at once (after
+      // the deliveries of this turn of the event loop).
+      const waitMs = this.#options.batchWaitMs;
+      if (this.#arrivals.perMs() * waitMs >= 1) {
+        const timer = setTimeout(run, waitMs);
+        this.#timer = { cancel: () => clearTimeout(timer) };
+      } else {
+        const immediate = setImmediate(run);
+        this.#timer = { cancel: () => clearImmediate(immediate) };
+      }
     }
   }
 
