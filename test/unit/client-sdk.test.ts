@@ -131,6 +131,18 @@ describe('@chat/client conversation state', () => {
     expect(conversation.unread, 'seq 3 is past the listing').to.equal(1);
   });
 
+  it('never counts a message twice when a listing counted past its own lastSeq', () => {
+    // Seventy messages stream in; the listing asked meanwhile read the head at 10 but counted 70.
+    const conversation = new ConversationState(CONV, ME);
+    for (let seq = 1; seq <= 40; seq += 1)
+      for (const next of conversation.sequencer.offer(message(seq))) conversation.apply(next);
+    conversation.updateFrom({ id: CONV, members: [ME, OTHER], lastSeq: 10, unread: 70 });
+    expect(conversation.unread).to.equal(40);
+    for (let seq = 41; seq <= 70; seq += 1)
+      for (const next of conversation.sequencer.offer(message(seq))) conversation.apply(next);
+    expect(conversation.unread).to.equal(70);
+  });
+
   it('a member who left stops expecting entries', () => {
     const conversation = new ConversationState(CONV, ME);
     conversation.updateFrom({ id: CONV, members: [ME, OTHER], lastSeq: 5 });
@@ -171,6 +183,17 @@ describe('@chat/client presence book', () => {
     expect(book.takePush({ type: 'presence.changed', userId: OTHER, status: 'online', version: 5 })).to.equal(true);
     book.takeSnapshot([OTHER], []);
     expect(book.get(OTHER)?.status).to.equal('offline');
+  });
+
+  it('lets a later query answer replace an earlier one, never a push', () => {
+    const book = new PresenceBook();
+    // Asked right after the conversation was made, before the server counted them as a contact.
+    book.takeQuery([{ userId: OTHER, status: 'unknown' }]);
+    book.takeQuery([{ userId: OTHER, status: 'online' }]);
+    expect(book.get(OTHER)).to.deep.equal({ userId: OTHER, status: 'online' });
+    book.takePush({ type: 'presence.changed', userId: OTHER, status: 'offline', lastSeen: 'then', version: 1 });
+    book.takeQuery([{ userId: OTHER, status: 'online' }]);
+    expect(book.get(OTHER)?.status, 'the push stands').to.equal('offline');
   });
 });
 

@@ -42,6 +42,7 @@ import {
   type WebSocketConstructorLike,
 } from './transport.js';
 import { TypingTracker } from './typing-tracker.js';
+import { UserDirectory } from './user-directory.js';
 
 export interface ChatClientOptions {
   /** The auth service, e.g. `http://localhost:8080`. */
@@ -139,6 +140,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   readonly #outbox: Outbox;
   readonly #presence = new PresenceBook();
   readonly #typing = new TypingTracker();
+  readonly #users: UserDirectory;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #expecting = new Set<string>();
   #webSocket: Promise<WebSocketChoice> | undefined;
@@ -151,11 +153,17 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   constructor(options: ChatClientOptions) {
     super();
     const backoff: BackoffOptions = { ...DEFAULT_BACKOFF, ...options.reconnect };
+    const fetch = options.fetch ?? globalFetch();
     this.#auth = new AuthSession({
       authUrl: options.authUrl,
-      fetch: options.fetch ?? globalFetch(),
+      fetch,
       refreshMarginMs: options.refreshMarginMs ?? 60_000,
       backoff,
+    });
+    this.#users = new UserDirectory({
+      authUrl: options.authUrl,
+      fetch,
+      accessToken: () => this.#auth.freshAccessToken(MIN_TOKEN_VALID_MS),
     });
     this.#connection = new Connection({
       edgeUrls: options.edgeUrls,
@@ -517,6 +525,23 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const answers = ack.presence as Presence[];
     this.#presence.takeQuery(answers);
     return answers;
+  }
+
+  // ---- users ----
+
+  /** Names for user ids (`senderId`, `members`) from `GET /users?ids=`: each id is asked once per client; unknown ids are left out. */
+  users(userIds: Iterable<string>): Promise<PublicUser[]> {
+    return this.#users.lookup(userIds);
+  }
+
+  /** A user already looked up (by `users` or `searchUsers`). */
+  user(userId: string): PublicUser | undefined {
+    return this.#users.get(userId);
+  }
+
+  /** `GET /users?login=<prefix>` (3-32 characters): at most 20 users; auth allows 30 searches a minute. */
+  searchUsers(loginPrefix: string): Promise<PublicUser[]> {
+    return this.#users.search(loginPrefix);
   }
 
   // ---- internals ----

@@ -64,10 +64,11 @@ export class ConversationState {
     if (listing.lastSeq !== undefined) this.sequencer.announce(listing.lastSeq);
     if (listing.unread !== undefined && listing.lastSeq !== undefined) {
       // The server counted up to its lastSeq; what this client applied beyond it counts on top.
-      const beyond = this.#ordered.filter(
-        (m) => m.message.seq > (listing.lastSeq ?? 0) && this.#countsAsUnread(m.message),
-      );
-      this.unread = listing.unread + beyond.length;
+      // A count past lastSeq (an edge reads the head, then counts while messages are still being
+      // stored) would be counted twice: no more than the seqs after the read cursor count.
+      const lastSeq = listing.lastSeq;
+      const beyond = this.#ordered.filter((m) => m.message.seq > lastSeq && this.#countsAsUnread(m.message));
+      this.unread = Math.min(listing.unread, Math.max(0, lastSeq - this.readSeq)) + beyond.length;
       this.#unreadCountedTo = Math.max(listing.lastSeq, this.appliedSeq);
     }
   }

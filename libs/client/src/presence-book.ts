@@ -9,7 +9,7 @@ export interface Presence {
 /**
  * The latest presence of each user. Pushes carry a `version` that grows with each of a user's
  * changes and may arrive out of order across nodes: only a higher one replaces what is known.
- * A `presence.query` answer has no version; it fills in users no push told about yet. The
+ * A `presence.query` answer has no version; it stands for users no push told about yet. The
  * `online` list of `session.ready` sets every contact's status as of the connect.
  */
 export class PresenceBook {
@@ -28,9 +28,15 @@ export class PresenceBook {
     return true;
   }
 
+  /**
+   * A query answer replaces what an earlier query or snapshot said (the newer read wins: a
+   * contact answered `unknown` a moment after the conversation was made is known when asked
+   * again), never what a push said: the push has a version, the answer none to compare with.
+   */
   takeQuery(answers: Presence[]): void {
     for (const answer of answers) {
-      if (!this.#known.has(answer.userId)) this.#known.set(answer.userId, { ...answer, version: -1 });
+      const known = this.#known.get(answer.userId);
+      if (!known || known.version === -1) this.#known.set(answer.userId, { ...answer, version: -1 });
     }
   }
 
