@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT } from './services/paths.js';
 
-export type AppName = 'auth' | 'ws-edge' | 'persister' | 'notifier' | 'presence';
+export type AppName = 'auth' | 'ws-edge' | 'persister' | 'notifier' | 'presence' | 'web';
 
 /** A real app process, started from its compiled entry point (by tests and the benchmark). */
 export interface AppProcess {

@@ -1,7 +1,7 @@
 import { MissingServiceError } from './services/commands.js';
 import { ensureServices } from './services/ensure-services.js';
 import { Supervisor } from './supervisor.js';
-import { systemApps } from './system-apps.js';
+import { LOCAL_PORTS, systemApps } from './system-apps.js';
 
 /** `npm start`: the whole system on this machine, without Docker. */
 async function main(): Promise<void> {
@@ -10,6 +10,7 @@ async function main(): Promise<void> {
   const supervisor = new Supervisor(systemApps(process.env));
   supervisor.start();
   log('all apps started: auth http://127.0.0.1:8080, edges ws://127.0.0.1:8081/ws and ws://127.0.0.1:8082/ws');
+  log(`web chat http://localhost:${LOCAL_PORTS.web} (open it in a browser)`);
   log('RabbitMQ console http://127.0.0.1:15672 (guest/guest). Ctrl-C stops everything.');
 
   let stopping = false;

@@ -4,13 +4,14 @@ import { get } from '../support/http.js';
 
 describe('every app process', function () {
   this.timeout(60_000);
-  const apps: AppName[] = ['auth', 'ws-edge', 'persister', 'notifier', 'presence'];
+  const apps: AppName[] = ['auth', 'ws-edge', 'persister', 'notifier', 'presence', 'web'];
   const ownMetric: Record<AppName, string> = {
     auth: 'chat_auth_logins_total',
     'ws-edge': 'chat_edge_sessions',
     persister: 'chat_persister_batch_duration_seconds',
     notifier: 'chat_notifier_jobs',
     presence: 'chat_presence_transitions_total',
+    web: 'chat_web_requests_total',
   };
 
   for (const app of apps) {

@@ -55,6 +55,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
     persister: options.persisterEnv,
     notifier: options.notifierEnv,
     presence: options.presenceEnv,
+    web: undefined,
   };
   const start = (instance: AppInstance, extra: Record<string, string> = {}) =>
     startApp(

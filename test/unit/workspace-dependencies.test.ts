@@ -20,7 +20,9 @@ interface Workspace {
   };
 }
 
-const SOURCE_FILE = /\.(ts|mts|cts|js|mjs)$/;
+const SOURCE_FILE = /\.(ts|tsx|mts|cts|js|mjs)$/;
+/** Where a workspace keeps its sources: `src`, and `page` for the web chat's browser code. */
+const SOURCE_DIRS = ['src', 'page'];
 /** Static `import … from 'x'`, `export … from 'x'`, bare `import 'x'` and dynamic `import('x')`. */
 const IMPORT_SPECIFIERS = [
   /\b(?:import|export)\s[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g,
@@ -95,7 +97,10 @@ describe('workspace dependencies', () => {
         ...Object.keys(manifest.devDependencies ?? {}),
         ...Object.keys(manifest.peerDependencies ?? {}),
       ]);
-      for (const file of sourceFiles(join(dir, 'src'))) {
+      const files = SOURCE_DIRS.flatMap((sub) =>
+        statSync(join(dir, sub), { throwIfNoEntry: false })?.isDirectory() ? sourceFiles(join(dir, sub)) : [],
+      );
+      for (const file of files) {
         for (const specifier of importedSpecifiers(readFileSync(file, 'utf8'))) {
           const name = packageOf(specifier);
           if (name !== undefined && !declared.has(name)) undeclared.push(`${relative(REPO_ROOT, file)}: ${name}`);
