@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image for every app; compose picks the entry point with `command`.
 # The build runs `npm run build:image`: tsc -b over tsconfig.build.json, which references libs,
-# apps and scripts only (the root tsconfig.json also references bench, which the image leaves out).
+# apps and scripts only (the root tsconfig.json also references bench, which the image leaves out),
+# then Vite builds the web chat's page into apps/web/dist/public.
 
 FROM node:20.20-bookworm-slim AS build
 WORKDIR /app

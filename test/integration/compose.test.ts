@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { authEnv, loadConfig, notifierEnv, persisterEnv, presenceEnv, wsEdgeEnv } from '@chat/config';
+import { authEnv, loadConfig, notifierEnv, persisterEnv, presenceEnv, webEnv, wsEdgeEnv } from '@chat/config';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { expect } from 'chai';
 import { parse } from 'yaml';
@@ -132,6 +132,27 @@ describe('docker-compose.yml', () => {
     expect(one.NODE_ID).to.not.equal(two.NODE_ID);
     for (const env of [one, two]) expect(env.AUTH_JWKS_URL).to.equal('http://auth:8080/.well-known/jwks.json');
     expect(services['ws-edge-1']?.depends_on?.auth?.condition).to.equal('service_healthy');
+  });
+
+  it('serves the web chat from the one image, pointed at the published auth and edges, which allow its origin', () => {
+    const service = services.web;
+    expect(service?.build).to.equal('.');
+    expect(service?.command).to.deep.equal(['node', 'apps/web/dist/main.js']);
+    expect(existsSync(join(REPO_ROOT, 'apps/web/src/main.ts'))).to.equal(true);
+    expect(service?.ports).to.include('8088:8088');
+    expect(service?.healthcheck?.test.join(' ')).to.include('/healthz');
+    for (const dependency of ['auth', 'ws-edge-1', 'ws-edge-2'])
+      expect(service?.depends_on?.[dependency]?.condition, dependency).to.equal('service_healthy');
+    const config = loadConfig(webEnv, environmentOf(service ?? {}));
+    expect(config.http).to.deep.equal({ host: '0.0.0.0', port: 8088 });
+    expect(config.page).to.deep.equal({
+      authUrl: 'http://localhost:8080',
+      edgeUrls: ['ws://localhost:8081/ws', 'ws://localhost:8082/ws'],
+    });
+    const pageOrigin = 'http://localhost:8088';
+    expect(loadConfig(authEnv, environmentOf(services.auth ?? {})).http.allowedOrigins).to.include(pageOrigin);
+    for (const edge of ['ws-edge-1', 'ws-edge-2'])
+      expect(environmentOf(services[edge] ?? {}).WS_ALLOWED_ORIGINS?.split(','), edge).to.include(pageOrigin);
   });
 
   it('runs two persisters', () => {

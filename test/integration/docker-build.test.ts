@@ -66,8 +66,10 @@ describe('Dockerfile build stage, replayed without Docker', function () {
       const builds = steps.filter((s) => s.kind === 'RUN' && /npm run build/.test(s.args));
       expect(builds).to.have.length(1);
       execFileSync('sh', ['-c', builds[0]?.args ?? ''], { cwd: folder, stdio: 'pipe' });
-      for (const app of ['auth', 'ws-edge', 'persister', 'notifier', 'presence'])
+      for (const app of ['auth', 'ws-edge', 'persister', 'notifier', 'presence', 'web'])
         expect(readdirSync(join(folder, 'apps', app, 'dist')), app).to.include('main.js');
+      // The web chat's page, built by Vite in the same step, beside the server that serves it.
+      expect(readdirSync(join(folder, 'apps', 'web', 'dist', 'public'))).to.include('index.html');
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
