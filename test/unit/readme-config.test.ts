@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { authEnv, dlqReplayEnv, notifierEnv, persisterEnv, presenceEnv, servicesEnv, wsEdgeEnv } from '@chat/config';
+import {
+  authEnv,
+  dlqReplayEnv,
+  notifierEnv,
+  persisterEnv,
+  presenceEnv,
+  servicesEnv,
+  webEnv,
+  wsEdgeEnv,
+} from '@chat/config';
 import { expect } from 'chai';
 import type { z } from 'zod';
 import { REPO_ROOT } from '../support/app-process.js';
@@ -18,7 +27,9 @@ describe('README configuration table', () => {
     const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Tests'));
     const documented = new Set([...section.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((match) => match[1] ?? ''));
     const read = new Set(
-      [authEnv, wsEdgeEnv, persisterEnv, notifierEnv, presenceEnv, servicesEnv, dlqReplayEnv].flatMap(variablesOf),
+      [authEnv, wsEdgeEnv, persisterEnv, notifierEnv, presenceEnv, webEnv, servicesEnv, dlqReplayEnv].flatMap(
+        variablesOf,
+      ),
     );
     read.add('FERRETDB_VERSION');
     expect(
