@@ -119,6 +119,9 @@ describe('web chat in Chromium: two people on two edges', function () {
     await bob.logIn(people.bob.login, PASSWORD);
     await bob.ready();
     await alice.until('her name', () => alice.page.locator('.me-name').textContent(), `Alice (@${people.alice.login})`);
+    // The session lives in the tab: a reload stays logged in, on the same edge.
+    await alice.page.reload();
+    await alice.ready();
     expect(await alice.edge()).to.equal(wsUrl(system.edges[0]?.url ?? ''));
     expect(await bob.edge()).to.equal(wsUrl(system.edges[1]?.url ?? ''));
   });

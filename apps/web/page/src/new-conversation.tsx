@@ -12,7 +12,7 @@ export function NewDirect({ chat, onOpened }: { chat: ChatClient; onOpened(id: s
       .trim()
       .replace(/^@/, '');
     if (prefix.length < 3) throw new Error('Type at least 3 characters of the login.');
-    setFound(await chat.searchUsers(prefix));
+    setFound((await chat.searchUsers(prefix)).filter((user) => user.id !== chat.userId));
   });
   const open = async (user: PublicUser) => {
     try {

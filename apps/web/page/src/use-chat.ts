@@ -82,6 +82,7 @@ export function usePresence(chat: ChatClient, version: number): void {
   /** Per contact asked about on this connection: how often, and when last. */
   const asked = useRef(new Map<string, { times: number; atMs: number }>());
   const [retries, setRetries] = useState(0);
+  const [, setAnswers] = useState(0);
   const retryTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => chat.on('ready', () => asked.current.clear()), [chat]);
   useEffect(() => () => clearTimeout(retryTimer.current), []);
@@ -107,6 +108,8 @@ export function usePresence(chat: ChatClient, version: number): void {
     for (const id of batch) asked.current.set(id, { times: (asked.current.get(id)?.times ?? 0) + 1, atMs: now });
     const again = () => retryLater(askDelayMs(times));
     chat.queryPresence(batch).then((answers) => {
+      // The SDK emits nothing for an answer (only pushes are events): show it now.
+      setAnswers((n) => n + 1);
       if (answers.some((answer) => answer.status === 'unknown')) again();
     }, again);
   }, [chat, version, retries]);
