@@ -184,6 +184,26 @@ describe('web chat in Chromium: two people on two edges', function () {
     await screenshot(bob, 'web-chat-phone', PHONE);
   });
 
+  it('shows a send the server refuses as failed, to retry or discard; at phone width, the list or the chat', async () => {
+    const tooLong = 'x'.repeat(5_000); // over the 4 KB a message may have
+    await alice.send(tooLong);
+    const failed = alice.page.locator('.message[data-outbox="failed"]');
+    await alice.visible(failed.filter({ hasText: 'Not sent' }));
+    await failed.getByRole('button', { name: 'Discard' }).click();
+    await alice.count('failed sends', failed, 0);
+
+    await bob.page.setViewportSize(PHONE);
+    const sidebar = bob.page.locator('.sidebar');
+    expect(await sidebar.isVisible(), 'the open chat takes the screen').to.equal(false);
+    await bob.page.getByRole('button', { name: 'Back to the conversations' }).click();
+    await bob.visible(sidebar);
+    expect(await bob.page.locator('.pane').isVisible()).to.equal(false);
+    await bob.openConversation('Alice');
+    expect(await sidebar.isVisible()).to.equal(false);
+    await bob.page.setViewportSize(DESKTOP);
+    await bob.visible(sidebar);
+  });
+
   it('scrolls back through the history a page at a time', async () => {
     await registerPerson(system.auth.url, people.dave);
     // Dave writes from an SDK client in Node: seventy messages in a second or two.
