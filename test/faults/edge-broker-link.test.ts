@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ChatClient } from '@chat/client';
+import { ChatClient, type SentMessage } from '@chat/client';
 import type { SessionResyncFrame } from '@chat/contracts';
 import { expect } from 'chai';
 import WebSocket from 'ws';
@@ -84,7 +84,7 @@ describe('an edge that loses its broker link tells its sockets to resync', funct
 
     proxy.cut();
     await eventually('the edge queue is gone with its connection', async () => !(await edgeQueueExists()));
-    const missed = [];
+    const missed: SentMessage[] = [];
     for (let i = 0; i < MISSED; i += 1) missed.push(await alice.send(conversationId, `while cut ${i}`));
     // Stored and fanned out while the edge had no queue: nothing can reach bob now.
     await sleep(1_000);
