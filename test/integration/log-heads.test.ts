@@ -19,13 +19,14 @@ describe('log heads: lastSeq without a database write per conversation', functio
   let redis: Redis;
   let alice: TestUser;
   let conversationIds: string[];
+  let others: TestUser[];
 
   before(async () => {
     system = await startSystem({ edges: 2, persisters: 1 });
     mongo = await new MongoClient(MONGO_URL).connect();
     redis = new Redis(REDIS_URL);
     alice = await registerUser(system.auth.url, 'alice');
-    const others = await Promise.all(
+    others = await Promise.all(
       Array.from({ length: CONVERSATIONS }, (_, i) => registerUser(system.auth.url, `peer${i}`)),
     );
     const client = await ChatClient.connect(system.edges[0]?.url ?? '', alice.accessToken);
@@ -75,6 +76,32 @@ describe('log heads: lastSeq without a database write per conversation', functio
     expect(await redis.zmscore(key, ...conversationIds)).to.deep.equal(
       conversationIds.map(() => String(PER_CONVERSATION)),
     );
+  });
+
+  it('counts unread only up to the lastSeq it reports, whatever the log holds beyond its head', async () => {
+    const conversationId = conversationIds[2] ?? '';
+    const peer = others[2];
+    if (!peer) throw new Error('no peer');
+    // Stored, its head not raised yet (a writer between its insert and its ZADD, or killed there).
+    const ahead = {
+      _id: `00000000-0000-4000-8000-${String(Date.now()).slice(-12)}`,
+      conversationId,
+      seq: PER_CONVERSATION + 1,
+      senderId: alice.id,
+      clientMsgId: 'beyond-the-head',
+      body: 'beyond the head',
+      createdAt: new Date(),
+    };
+    const log = mongo.db(MONGO_DB).collection<typeof ahead>('messages');
+    await log.insertOne(ahead);
+    try {
+      const client = await ChatClient.connect(system.edges[0]?.url ?? '', peer.accessToken);
+      const listed = client.ready?.conversations.find((c: { id: string }) => c.id === conversationId);
+      client.close();
+      expect(listed).to.include({ lastSeq: PER_CONVERSATION, unread: PER_CONVERSATION });
+    } finally {
+      await log.deleteOne({ _id: ahead._id });
+    }
   });
 
   it('never lowers a head: a client told of seq N finds lastSeq ≥ N', async () => {

@@ -218,7 +218,12 @@ export class ConversationService {
         const lastSeq = heads.get(document._id) ?? 0;
         const unread =
           lastSeq > readSeq
-            ? await this.#deps.messages.countUnread(document._id, userId, readSeq, UNREAD_COUNT_CAP)
+            ? await this.#deps.messages.countUnread(
+                document._id,
+                userId,
+                { afterSeq: readSeq, upToSeq: lastSeq },
+                UNREAD_COUNT_CAP,
+              )
             : 0;
         return { ...toConversation(document, members.get(document._id) ?? [], lastSeq), unread };
       }),

@@ -237,10 +237,20 @@ export class MessageRepository {
     );
   }
 
-  /** Messages after `afterSeq` not sent by `userId`, counted up to `cap` (other entries never count). */
-  countUnread(conversationId: string, userId: string, afterSeq: number, cap: number): Promise<number> {
+  /**
+   * Messages in `(afterSeq, upToSeq]` not sent by `userId`, counted up to `cap` (other entries
+   * never count). `upToSeq` is the head the count goes out with: the log may already hold
+   * entries past it, and a client that counts those again when they arrive would count them twice.
+   */
+  countUnread(
+    conversationId: string,
+    userId: string,
+    seqs: { afterSeq: number; upToSeq: number },
+    cap: number,
+  ): Promise<number> {
+    const seq = { $gt: seqs.afterSeq, $lte: seqs.upToSeq };
     return this.#log.countDocuments(
-      { conversationId, seq: { $gt: afterSeq }, senderId: { $ne: userId }, ...MESSAGES_ONLY } as Filter<LogDocument>,
+      { conversationId, seq, senderId: { $ne: userId }, ...MESSAGES_ONLY } as Filter<LogDocument>,
       { limit: cap },
     );
   }
