@@ -1,4 +1,5 @@
 import type { CpuCost, CpuMeter } from '../cost/cpu-meter.js';
+import { untilQuiet } from '../cost/quiet-machine.js';
 import type { LoadPool } from '../load/pool.js';
 import { split } from '../load/pool.js';
 import type { PairSpec, StepResult, Transport } from '../load/protocol.js';
@@ -52,6 +53,8 @@ export const P99_LIMIT_MS = 250;
 /** A step that offered less than this share of its rate measured the load generator. */
 const GENERATOR_SHARE = 0.9;
 const GRACE_MS = 5_000;
+/** The longest a step waits for the work the one before it left (see `untilQuiet`). */
+const SETTLE_MAX_MS = 30_000;
 
 /**
  * Conversations of two users each, the sender on one node and the receiver on the other (which
@@ -143,6 +146,7 @@ export function failureOf(step: StepReport): string | undefined {
 
 async function oneStep(options: Parameters<typeof endToEnd>[0], rate: number): Promise<StepReport> {
   const { pool } = options;
+  await untilQuiet(SETTLE_MAX_MS, options.log);
   const mixing = (options.mixedShare ?? 0) > 0;
   const before = options.countStored ? await options.countStored() : 0;
   const entriesBefore = mixing && options.countEntries ? await options.countEntries() : 0;
