@@ -299,12 +299,27 @@ describe('client API', function () {
       again.close();
     });
 
-    it('PATCH /me changes the display name, validated as at registration, and others look it up', async () => {
+    it('PATCH /me changes the display name, validated as at registration, pushed to contacts, and others look it up', async () => {
       const user = await registerUser(system.auth.url, 'rename');
+      const stranger = await registerUser(system.auth.url, 'stranger');
+      const own = await ChatClient.connect(edge(), user.accessToken);
+      await own.request('conversation.open_direct', { userId: alice.id });
+      const contact = await ChatClient.connect(edge(), alice.accessToken);
+      const outsider = await ChatClient.connect(edge(), stranger.accessToken);
       const patch = (body: unknown, token: string | undefined = user.accessToken) =>
         request('PATCH', `${system.auth.url}/me`, body, token ? { token } : {});
       const renamed = await patch({ displayName: '  Ada 👩‍💻 L. ' });
       expect(renamed.status, renamed.text).to.equal(200);
+      for (const socket of [own, contact]) {
+        const pushed = await socket.waitFor((f) => f.type === 'user.changed');
+        expect(pushed).to.deep.equal({ type: 'user.changed', user: renamed.body });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(
+        outsider.frames.filter((f) => f.type === 'user.changed'),
+        'a stranger is told nothing',
+      ).to.deep.equal([]);
+      for (const socket of [own, contact, outsider]) socket.close();
       expect(renamed.body).to.deep.equal({ id: user.id, login: user.login.toLowerCase(), displayName: 'Ada 👩‍💻 L.' });
       expect((await get(`${system.auth.url}/me`, { token: user.accessToken })).body.displayName).to.equal(
         'Ada 👩‍💻 L.',
@@ -384,6 +399,14 @@ describe('client API', function () {
       await b.request('message.read', { conversationId, seq: head });
       await a.waitFor((f) => f.type === 'receipt.changed' && f.readSeq === head);
       await b2.waitFor((f) => f.type === 'message.read');
+      const renamed = await request(
+        'PATCH',
+        `${system.auth.url}/me`,
+        { displayName: 'Ben B.' },
+        { token: ben.accessToken },
+      );
+      expect(renamed.status).to.equal(200);
+      await a.waitFor((f) => f.type === 'user.changed');
       await a.request('history.get', { conversationId }).catch(() => undefined);
       await a.request('message.send', { conversationId: 'nope', body: 'x' }).catch(() => undefined);
       await b.waitFor((f) => f.type === 'message.deleted');

@@ -1,6 +1,7 @@
 import { ChatClient, type FetchLike } from '@chat/client';
 import { expect } from 'chai';
-import { post } from '../support/http.js';
+import WebSocket from 'ws';
+import { post, request } from '../support/http.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { PASSWORD, uniqueLogin } from '../support/users.js';
 
@@ -48,5 +49,43 @@ describe('@chat/client names users: users(ids), user(id), searchUsers(prefix)', 
     expect(found.map((user) => user.login)).to.include(logins[2]);
     expect(asked).to.have.length(3);
     watched.close();
+  });
+
+  it("takes a contact's new display name from the user.changed push, without asking auth again", async () => {
+    const [aLogin, bLogin] = [uniqueLogin('renamea'), uniqueLogin('renameb')];
+    for (const login of [aLogin, bLogin]) await post(`${system.auth.url}/register`, { login, password: PASSWORD });
+    const edgeUrls = [`${system.edges[0]?.url.replace(/^http/, 'ws')}/ws`];
+    const asked: string[] = [];
+    const counting: FetchLike = (input, init) => {
+      if (input.includes('/users?')) asked.push(input);
+      return fetch(input, init as RequestInit);
+    };
+    const a = new ChatClient({ authUrl: system.auth.url, edgeUrls, WebSocket, fetch: counting });
+    const b = new ChatClient({ authUrl: system.auth.url, edgeUrls, WebSocket });
+    try {
+      await a.login(aLogin, PASSWORD);
+      const bSession = await b.login(bLogin, PASSWORD);
+      await Promise.all([a.connect(), b.connect()]);
+      const bId = b.userId ?? '';
+      await a.openDirect({ userId: bId });
+      await a.users([bId]);
+      const seen: string[] = [];
+      a.on('user.changed', (frame) => seen.push(frame.user.displayName));
+      const renamed = await request(
+        'PATCH',
+        `${system.auth.url}/me`,
+        { displayName: 'Bee' },
+        { token: bSession.accessToken },
+      );
+      expect(renamed.status, renamed.text).to.equal(200);
+      const deadline = Date.now() + 10_000;
+      while (seen.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(seen).to.deep.equal(['Bee']);
+      expect(a.user(bId)?.displayName).to.equal('Bee');
+      expect(asked, 'the push is enough: no second lookup').to.have.length(1);
+    } finally {
+      a.close();
+      b.close();
+    }
   });
 });

@@ -1,13 +1,23 @@
-import { accountDeletedChannel, CLOSE_CODES, sessionsEndedChannel, sessionsEndedNotice } from '@chat/contracts';
+import {
+  accountDeletedChannel,
+  CLOSE_CODES,
+  sessionsEndedChannel,
+  sessionsEndedNotice,
+  type UserChangedFrame,
+  userChangedChannel,
+  userChangedNotice,
+} from '@chat/contracts';
 import type { Logger } from '@chat/logger';
 import type { LiveAccounts } from '@chat/storage';
 import type { Redis } from 'ioredis';
+import type { ContactIndex } from './contact-index.js';
 import type { LocalSessions } from './local-sessions.js';
 
 /**
  * Listens for auth's account notices. A deleted account is refused on this node from now on and
  * its open sockets close with 4003; when a password change ends an account's sessions, the
- * sockets opened in an older session epoch close with 4004. Subscribing takes a connection of
+ * sockets opened in an older session epoch close with 4004; a new display name is pushed as
+ * `user.changed` to the user's sockets and their contacts'. Subscribing takes a connection of
  * its own (a Redis connection in subscriber mode can do nothing else).
  */
 export async function followAccountNotices(options: {
@@ -15,12 +25,14 @@ export async function followAccountNotices(options: {
   redisPrefix: string;
   accounts: LiveAccounts;
   sessions: LocalSessions;
+  contacts: ContactIndex;
   logger: Logger;
 }): Promise<{ stop(): Promise<void> }> {
-  const { accounts, sessions, logger } = options;
+  const { accounts, sessions, contacts, logger } = options;
   const subscriber = options.redis.duplicate();
   const deletedChannel = accountDeletedChannel(options.redisPrefix);
   const endedChannel = sessionsEndedChannel(options.redisPrefix);
+  const changedChannel = userChangedChannel(options.redisPrefix);
   const onDeleted = (userId: string) => {
     accounts.deleted(userId);
     const open = [...(sessions.of(userId) ?? [])];
@@ -43,9 +55,24 @@ export async function followAccountNotices(options: {
     if (ended.length > 0)
       logger.info({ userId: notice.userId, sessions: ended.length }, 'sessions ended; sockets closed');
   };
+  const onUserChanged = (message: string) => {
+    let frame: UserChangedFrame;
+    try {
+      frame = { type: 'user.changed', user: userChangedNotice.parse(JSON.parse(message)) };
+    } catch (error) {
+      logger.warn({ err: error }, 'account notices: a user-changed notice that does not parse; ignored');
+      return;
+    }
+    const text = JSON.stringify(frame);
+    const userId = frame.user.id;
+    for (const session of new Set([...(sessions.of(userId) ?? []), ...(contacts.watchersOf(userId) ?? [])])) {
+      session.push(text, frame.type);
+    }
+  };
   subscriber.on('message', (from: string, message: string) => {
     if (from === deletedChannel) onDeleted(message);
     else if (from === endedChannel) onSessionsEnded(message);
+    else if (from === changedChannel) onUserChanged(message);
   });
   subscriber.on('error', (error) => logger.warn({ err: error }, 'account notices: Redis error'));
   // ioredis subscribes again after a reconnect; notices sent meanwhile are gone, so what this
@@ -57,7 +84,7 @@ export async function followAccountNotices(options: {
       logger.info('account notices: subscribed again; account standings will be read again');
     }
   });
-  await subscriber.subscribe(deletedChannel, endedChannel);
+  await subscriber.subscribe(deletedChannel, endedChannel, changedChannel);
   return {
     async stop() {
       await subscriber.quit().catch(() => undefined);

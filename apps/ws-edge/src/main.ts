@@ -248,6 +248,7 @@ runApp('ws-edge', async () => {
     redisPrefix: config.redis.prefix,
     accounts,
     sessions,
+    contacts,
     logger,
   });
   logger.info({ host: config.http.host, port: config.http.port }, 'edge listening');

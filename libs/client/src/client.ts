@@ -19,6 +19,7 @@ import type {
   SessionReadyFrame,
   SessionResyncFrame,
   TypingFrame,
+  UserChangedFrame,
 } from '@chat/contracts';
 import { entryConversation, LOG_ENTRY_TYPES } from '@chat/contracts/browser';
 import { AuthSession, type Session, type SessionEnd, type SessionTokens } from './auth-session.js';
@@ -96,6 +97,8 @@ export interface ChatClientEvents {
   /** Another member's delivered or read cursor moved. */
   'receipt.changed': (frame: ReceiptChangedFrame) => void;
   typing: (frame: TypingFrame) => void;
+  /** A user's display name changed (theirs or a contact's); `user(id)` has it already. */
+  'user.changed': (frame: UserChangedFrame) => void;
   /** The edge lost pushes for a moment (its broker connection): the client resumes every conversation from the log. */
   resync: (frame: SessionResyncFrame) => void;
   /** Only changes newer than the last one seen for that user (by `version`). */
@@ -572,6 +575,10 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   #onPush(frame: PushFrame): void {
     switch (frame.type) {
+      case 'user.changed':
+        this.#users.changed(frame.user);
+        this.emit('user.changed', frame);
+        return;
       case 'session.resync':
         // Every socket of the node gets this at once: spread the resumes so they do not arrive together.
         this.#later(Math.random() * RESYNC_SPREAD_MS, () => void this.sync().catch(() => undefined));

@@ -26,6 +26,12 @@ export class UserDirectory {
     this.#accessToken = options.accessToken;
   }
 
+  /** A profile pushed by the server (`user.changed`): newer than anything looked up. */
+  changed(user: PublicUser): void {
+    this.#known.set(user.id, user);
+    this.#unknown.delete(user.id);
+  }
+
   /** The user, if already looked up. */
   get(userId: string): PublicUser | undefined {
     return this.#known.get(userId);

@@ -24,6 +24,21 @@ export const sessionsEndedNotice = z.object({ userId: z.string(), sessionEpoch: 
 export type SessionsEndedNotice = z.infer<typeof sessionsEndedNotice>;
 
 /**
+ * The channel on which auth announces a user's new public profile (`PATCH /me`): edges push
+ * `user.changed` to the user's own sockets and to every socket that shares a conversation with
+ * them. A missed notice costs only freshness: clients still see the name at their next lookup.
+ */
+export function userChangedChannel(redisPrefix: string): string {
+  return `${redisPrefix}:accounts:user-changed`;
+}
+
+export const userChangedNotice = z.object({
+  id: z.string(),
+  login: z.string(),
+  displayName: z.string(),
+});
+
+/**
  * What a valid token's account says of it: `live`; `deleted` (the account is gone); `ended` (the
  * token's session epoch is below the account's: the password changed since it was issued).
  */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { frameRef } from './client-frames.js';
 import { ERROR_CODES } from './errors.js';
-import { currentMessageAnswer, listedConversationAnswer } from './http-answers.js';
+import { currentMessageAnswer, listedConversationAnswer, publicUserAnswer } from './http-answers.js';
 import {
   conversationRenamedEntry,
   memberChangedEntry,
@@ -20,6 +20,7 @@ import type {
   SessionReadyFrame,
   SessionResyncFrame,
   TypingFrame,
+  UserChangedFrame,
 } from './server-frames.js';
 
 /**
@@ -73,6 +74,8 @@ const typing = z.object({ type: z.literal('typing'), conversationId: uuid, userI
 
 const messageRead = z.object({ type: z.literal('message.read'), conversationId: uuid, userId: uuid, seq });
 
+const userChanged = z.object({ type: z.literal('user.changed'), user: publicUserAnswer });
+
 const receiptChanged = z.object({
   type: z.literal('receipt.changed'),
   conversationId: uuid,
@@ -97,6 +100,7 @@ export const SERVER_FRAME_SCHEMAS = {
   typing,
   'message.read': messageRead,
   'receipt.changed': receiptChanged,
+  'user.changed': userChanged,
 } as const satisfies Record<ServerFrame['type'], z.ZodType>;
 
 export type ServerFrameType = keyof typeof SERVER_FRAME_SCHEMAS;
@@ -113,6 +117,7 @@ export const SERVER_FRAME_SCHEMAS_MATCH: true[] = [
   true satisfies Same<z.output<typeof typing>, TypingFrame>,
   true satisfies Same<z.output<typeof messageRead>, MessageReadFrame>,
   true satisfies Same<z.output<typeof receiptChanged>, ReceiptChangedFrame>,
+  true satisfies Same<z.output<typeof userChanged>, UserChangedFrame>,
   // Every server frame type has a schema, and no schema names a type the server does not send.
   true satisfies Same<ServerFrameType, ServerFrame['type']>,
 ];

@@ -1,5 +1,6 @@
 import type { ChatMessage, Conversation } from './chat.js';
 import type { ErrorCode } from './errors.js';
+import type { PublicUser } from './http-auth.js';
 import type { ChangeEntry } from './log-entries.js';
 
 /** What the server sends over the WebSocket. */
@@ -108,7 +109,14 @@ export interface SessionResyncFrame {
   reason: 'deliveries_interrupted';
 }
 
+/** A user's public profile changed (their display name): to them and to everyone who shares a conversation with them. */
+export interface UserChangedFrame {
+  type: 'user.changed';
+  user: PublicUser;
+}
+
 export type ServerFrame =
+  | UserChangedFrame
   | SessionReadyFrame
   | SessionResyncFrame
   | AckFrame

@@ -58,15 +58,23 @@ export function accountRoutes(deps: {
   });
 
   /**
-   * PATCH /me {displayName}: validated as at registration. Nothing is pushed: clients learn the
-   * new name the next time they look the user up (`GET /users`).
+   * PATCH /me {displayName}: validated as at registration. The edges push `user.changed` to the
+   * user's sockets and to everyone who shares a conversation with them; a client that missed it
+   * sees the name at its next lookup (`GET /users`).
    */
   router.patch('/me', requireBearer(deps.tokens), async (req, res) => {
     const body = parseInput(updateMeBody, req.body, 'body');
     const user = await deps.users.updateDisplayName(authenticatedUserId(res), body.displayName);
     if (!user) throw new ChatError('unauthorized', 'the account of this token no longer exists');
     req.log.info({ userId: user._id }, 'display name changed');
-    res.json(toPublicUser(user));
+    const profile = toPublicUser(user);
+    await deps.notices.userChanged(profile).catch((error: unknown) => {
+      req.log.warn(
+        { err: error, userId: user._id },
+        'display name change not announced; clients see it at their next lookup',
+      );
+    });
+    res.json(profile);
   });
 
   /**

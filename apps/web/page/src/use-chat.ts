@@ -11,6 +11,7 @@ const UPDATE_EVENTS: Array<keyof ChatClientEvents> = [
   'presence.changed',
   'receipt.changed',
   'message.read',
+  'user.changed',
 ];
 
 /** Events often come in bursts (a catch-up applies hundreds of entries): one render per burst. */

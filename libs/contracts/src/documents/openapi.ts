@@ -1,24 +1,25 @@
 import { z } from 'zod';
+import { directTarget, groupSpec } from '../chat.js';
 import {
-  changePasswordBody,
   conversationAnswer,
   currentMessageAnswer,
-  deleteAccountBody,
-  directTarget,
-  groupSpec,
-  historyHttpQuery,
   httpErrorAnswer,
   listedConversationAnswer,
+  publicUserAnswer,
+  tokenPairAnswer,
+} from '../http-answers.js';
+import {
+  changePasswordBody,
+  deleteAccountBody,
   loginBody,
   logoutBody,
-  publicUserAnswer,
   refreshBody,
   registerBody,
-  tokenPairAnswer,
   updateMeBody,
   userLookupQuery,
   userSearchQuery,
-} from '../index.js';
+} from '../http-auth.js';
+import { historyHttpQuery } from '../http-chat.js';
 
 /**
  * OpenAPI 3.1 documents of the two HTTP APIs. The routes, statuses and words are listed here;
