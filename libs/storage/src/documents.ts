@@ -14,7 +14,8 @@ export interface UserDocument {
   /**
    * Raised by a password change. Access tokens carry the epoch their session began in; one below
    * the account's is refused at once, so a changed password ends the other sessions now, not when
-   * their access tokens expire. Absent is 0.
+   * their access tokens expire. The time of the last change in ms (or one above the epoch before,
+   * if that clock was behind). Absent is 0.
    */
   sessionEpoch?: number;
 }

@@ -28,12 +28,14 @@ export class UserRepository {
   }
 
   /**
-   * A new password, and a new session epoch: every access token issued before is refused from
-   * now on. Answers the new epoch (null if there is no such account).
+   * A new password, and a new session epoch of at least `atLeast` (`$max`, so it never goes
+   * back and two changes at once cannot lower it; an increment is lost under concurrency on
+   * FerretDB): every access token issued before is refused from now on. Answers the epoch
+   * stored (null if there is no such account); the new session must carry that one.
    */
-  async changePassword(id: string, passwordHash: string): Promise<number | null> {
+  async changePassword(id: string, passwordHash: string, atLeast: number): Promise<number | null> {
     await this.#dialect.update(() =>
-      this.#users.updateOne({ _id: id }, { $set: { passwordHash }, $inc: { sessionEpoch: 1 } }),
+      this.#users.updateOne({ _id: id }, { $set: { passwordHash }, $max: { sessionEpoch: atLeast } }),
     );
     const user = await this.findById(id);
     return user ? sessionEpochOf(user) : null;

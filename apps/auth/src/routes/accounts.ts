@@ -9,7 +9,7 @@ import {
   WEAK_PASSWORD_MESSAGE,
 } from '@chat/contracts';
 import { type AccessTokenCheck, authenticatedUserId, requireBearer } from '@chat/runtime';
-import { type RefreshTokenRepository, toPublicUser, type UserRepository } from '@chat/storage';
+import { type RefreshTokenRepository, sessionEpochOf, toPublicUser, type UserRepository } from '@chat/storage';
 import { Router } from 'express';
 import { v7 as uuidv7 } from 'uuid';
 import type { AccountNotices } from '../account-notices.js';
@@ -97,7 +97,14 @@ export function accountRoutes(deps: {
       throw new ChatError('unauthorized', 'password is wrong');
     }
     await deps.limiter.refund(user.login, ip);
-    const sessionEpoch = await deps.users.changePassword(user._id, await deps.passwords.hash(body.newPassword));
+    // The change's time, or one above the current epoch if this clock is behind: two changes at
+    // once each raise it, and the highest stays.
+    const atLeast = Math.max(Date.now(), sessionEpochOf(user) + 1);
+    const sessionEpoch = await deps.users.changePassword(
+      user._id,
+      await deps.passwords.hash(body.newPassword),
+      atLeast,
+    );
     if (sessionEpoch === null) throw new ChatError('unauthorized', 'the account of this token no longer exists');
     const pair = await deps.sessions.replaceAll(user._id, sessionEpoch);
     req.log.info({ userId: user._id, sessionEpoch }, 'password changed; other sessions ended');
