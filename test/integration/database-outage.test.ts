@@ -34,6 +34,7 @@ describe('database outage', function () {
     MONGO_DB: 'outage',
     RETRY_DELAYS_MS: LADDER,
     MONGO_TIMEOUT_MS: '1000',
+    MONGO_SOCKET_TIMEOUT_MS: '5000',
   });
   const acked = new Set<string>();
 
@@ -86,7 +87,11 @@ describe('database outage', function () {
         return rows.length >= acked.size ? rows : undefined;
       },
       60_000,
-    );
+    ).catch(async (error: Error) => {
+      // Say what was seen, so a failure on a busy machine tells a stall from the dead-letter queue.
+      const seen = `${(await stored()).length} of ${acked.size} stored, ${await queueDepth(vhost.name, 'persister.dead')} dead-lettered`;
+      throw new Error(`${error.message} (${seen})`);
+    });
     expect(docs.map((doc) => doc._id).sort()).to.deep.equal([...acked].sort());
     expect(docs.map((doc) => doc.seq)).to.deep.equal(Array.from({ length: docs.length }, (_, i) => i + 1));
     const pushed = await receiver.waitForCount(

@@ -5,7 +5,12 @@ describe('configuration', () => {
   it('runs on localhost defaults with an empty environment', () => {
     const config = loadConfig(authEnv, {});
     expect(config.http).to.deep.equal({ host: '127.0.0.1', port: 8080, trustProxy: false, allowedOrigins: [] });
-    expect(config.mongo).to.deep.equal({ url: 'mongodb://127.0.0.1:27017', dbName: 'chat', timeoutMs: 5_000 });
+    expect(config.mongo).to.deep.equal({
+      url: 'mongodb://127.0.0.1:27017',
+      dbName: 'chat',
+      timeoutMs: 5_000,
+      socketTimeoutMs: 30_000,
+    });
     expect(config.redis.url).to.equal('redis://127.0.0.1:6379');
     expect(config.argon2).to.deep.equal({ memoryCost: 65_536, timeCost: 3, parallelism: 4 });
   });

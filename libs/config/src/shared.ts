@@ -32,6 +32,12 @@ export const mongoEnv = {
     .default('chat'),
   /** How long an operation waits for a reachable server before it fails (and, in the persister, is retried). */
   MONGO_TIMEOUT_MS: positiveInt(5_000),
+  /**
+   * How long an operation may wait for its answer before its connection is dropped and it fails
+   * (and, in the persister, is retried): a server that accepts a command and never answers must
+   * not stall a shard for good.
+   */
+  MONGO_SOCKET_TIMEOUT_MS: positiveInt(30_000),
 };
 
 export const redisEnv = {
@@ -58,7 +64,12 @@ export const tokenVerifyEnv = {
 export type Fragment<T extends Record<string, z.ZodType>> = { [K in keyof T]: z.output<T[K]> };
 
 export function mongoConfig(env: Fragment<typeof mongoEnv>) {
-  return { url: env.MONGO_URL, dbName: env.MONGO_DB, timeoutMs: env.MONGO_TIMEOUT_MS };
+  return {
+    url: env.MONGO_URL,
+    dbName: env.MONGO_DB,
+    timeoutMs: env.MONGO_TIMEOUT_MS,
+    socketTimeoutMs: env.MONGO_SOCKET_TIMEOUT_MS,
+  };
 }
 
 export function redisConfig(env: Fragment<typeof redisEnv>) {

@@ -11,6 +11,8 @@ export interface MongoConnectionOptions {
   maxPoolSize?: number;
   /** Server selection timeout: how long an operation waits for a reachable server. */
   timeoutMs?: number;
+  /** An operation without an answer this long fails (its connection is dropped). Default 30 s. */
+  socketTimeoutMs?: number;
 }
 
 export interface MongoHandle {
@@ -25,6 +27,7 @@ export interface MongoHandle {
 }
 
 const DEFAULT_TIMEOUT_MS = 5_000;
+const DEFAULT_SOCKET_TIMEOUT_MS = 30_000;
 
 /** Connects, learns the server's dialect, creates the indexes (idempotent), and hands out typed collections. */
 export async function connectMongo(options: MongoConnectionOptions): Promise<MongoHandle> {
@@ -32,6 +35,7 @@ export async function connectMongo(options: MongoConnectionOptions): Promise<Mon
     appName: options.appName,
     maxPoolSize: options.maxPoolSize ?? 20,
     serverSelectionTimeoutMS: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    socketTimeoutMS: options.socketTimeoutMs ?? DEFAULT_SOCKET_TIMEOUT_MS,
   });
   await client.connect();
   const db = client.db(options.dbName);
