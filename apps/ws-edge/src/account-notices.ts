@@ -1,11 +1,11 @@
 import {
   accountDeletedChannel,
   CLOSE_CODES,
+  publicUserAnswer,
   sessionsEndedChannel,
   sessionsEndedNotice,
   type UserChangedFrame,
   userChangedChannel,
-  userChangedNotice,
 } from '@chat/contracts';
 import type { Logger } from '@chat/logger';
 import type { LiveAccounts } from '@chat/storage';
@@ -39,14 +39,18 @@ export async function followAccountNotices(options: {
     for (const session of open) session.close(CLOSE_CODES.accountDeleted, 'account deleted');
     if (open.length > 0) logger.info({ userId, sessions: open.length }, 'account deleted; its sockets closed');
   };
-  const onSessionsEnded = (message: string) => {
-    let notice: ReturnType<typeof sessionsEndedNotice.parse>;
+  /** A JSON notice checked by its schema; one that does not parse is logged and ignored. */
+  const parsed = <T>(schema: { parse(value: unknown): T }, message: string, what: string): T | undefined => {
     try {
-      notice = sessionsEndedNotice.parse(JSON.parse(message));
+      return schema.parse(JSON.parse(message));
     } catch (error) {
-      logger.warn({ err: error }, 'account notices: a sessions-ended notice that does not parse; ignored');
-      return;
+      logger.warn({ err: error }, `account notices: a ${what} notice that does not parse; ignored`);
+      return undefined;
     }
+  };
+  const onSessionsEnded = (message: string) => {
+    const notice = parsed(sessionsEndedNotice, message, 'sessions-ended');
+    if (!notice) return;
     accounts.sessionsEnded(notice.userId, notice.sessionEpoch);
     const ended = [...(sessions.of(notice.userId) ?? [])].filter(
       (session) => session.sessionEpoch < notice.sessionEpoch,
@@ -56,13 +60,9 @@ export async function followAccountNotices(options: {
       logger.info({ userId: notice.userId, sessions: ended.length }, 'sessions ended; sockets closed');
   };
   const onUserChanged = (message: string) => {
-    let frame: UserChangedFrame;
-    try {
-      frame = { type: 'user.changed', user: userChangedNotice.parse(JSON.parse(message)) };
-    } catch (error) {
-      logger.warn({ err: error }, 'account notices: a user-changed notice that does not parse; ignored');
-      return;
-    }
+    const user = parsed(publicUserAnswer, message, 'user-changed');
+    if (!user) return;
+    const frame: UserChangedFrame = { type: 'user.changed', user };
     const text = JSON.stringify(frame);
     const userId = frame.user.id;
     for (const session of new Set([...(sessions.of(userId) ?? []), ...(contacts.watchersOf(userId) ?? [])])) {

@@ -24,19 +24,14 @@ export const sessionsEndedNotice = z.object({ userId: z.string(), sessionEpoch: 
 export type SessionsEndedNotice = z.infer<typeof sessionsEndedNotice>;
 
 /**
- * The channel on which auth announces a user's new public profile (`PATCH /me`): edges push
+ * The channel on which auth announces a user's new public profile (`PATCH /me`, the message is
+ * the profile as `publicUserAnswer` describes it): edges push
  * `user.changed` to the user's own sockets and to every socket that shares a conversation with
  * them. A missed notice costs only freshness: clients still see the name at their next lookup.
  */
 export function userChangedChannel(redisPrefix: string): string {
   return `${redisPrefix}:accounts:user-changed`;
 }
-
-export const userChangedNotice = z.object({
-  id: z.string(),
-  login: z.string(),
-  displayName: z.string(),
-});
 
 /**
  * What a valid token's account says of it: `live`; `deleted` (the account is gone); `ended` (the

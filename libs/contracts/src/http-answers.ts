@@ -11,7 +11,8 @@ import type { SessionConversation } from './server-frames.js';
  * compile-time checks at the end fail the build when a schema and its interface drift apart.
  */
 
-const timestamp = z.iso.datetime({ offset: true }).meta({ description: 'ISO 8601 time' });
+/** A time as the APIs write it: ISO 8601 with an offset. */
+export const isoTimestamp = z.iso.datetime({ offset: true }).meta({ description: 'ISO 8601 time' });
 const uuid = z.uuid();
 
 export const publicUserAnswer = z
@@ -34,7 +35,7 @@ export const conversationAnswer = z.object({
   ownerId: uuid.optional().meta({ description: 'groups only: their creator, who renames and removes members' }),
   members: z.array(uuid),
   lastSeq: z.number().int().min(0),
-  createdAt: timestamp,
+  createdAt: isoTimestamp,
 });
 
 export const listedConversationAnswer = conversationAnswer.extend({
@@ -51,13 +52,14 @@ export const currentMessageAnswer = z.object({
   body: z.string().optional().meta({ description: 'absent once the message is deleted' }),
   clientMsgId: z.string(),
   replyTo: uuid.optional(),
-  createdAt: timestamp,
-  editedAt: timestamp.optional(),
+  createdAt: isoTimestamp,
+  editedAt: isoTimestamp.optional(),
   deleted: z.literal(true).optional(),
   reactions: z.array(reactionAnswer),
 });
 
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+/** `true` when A and B are the same type, `never` otherwise: a schema's output against its interface. */
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 /** Each line fails to compile when a schema no longer describes its interface exactly. */
 export const ANSWER_SCHEMAS_MATCH: true[] = [
   true satisfies Same<z.output<typeof publicUserAnswer>, PublicUser>,

@@ -1,7 +1,14 @@
 import { z } from 'zod';
+import { seq } from './chat.js';
 import { frameRef } from './client-frames.js';
 import { ERROR_CODES } from './errors.js';
-import { currentMessageAnswer, listedConversationAnswer, publicUserAnswer } from './http-answers.js';
+import {
+  currentMessageAnswer,
+  isoTimestamp,
+  listedConversationAnswer,
+  publicUserAnswer,
+  type Same,
+} from './http-answers.js';
 import {
   conversationRenamedEntry,
   memberChangedEntry,
@@ -9,6 +16,7 @@ import {
   messageEditedEntry,
   reactionChangedEntry,
 } from './log-entries.js';
+import { id as uuid } from './primitives.js';
 import type {
   AckFrame,
   ErrorFrame,
@@ -28,10 +36,6 @@ import type {
  * served by the apps). The server builds its frames from the interfaces in server-frames.ts; the
  * compile-time checks below fail the build when a schema and its interface drift apart.
  */
-
-const uuid = z.uuid();
-const timestamp = z.iso.datetime({ offset: true });
-const seq = z.number().int().min(0);
 
 const sessionReady = z.object({
   type: z.literal('session.ready'),
@@ -66,7 +70,7 @@ const presenceChanged = z.object({
   type: z.literal('presence.changed'),
   userId: uuid,
   status: z.enum(['online', 'offline']),
-  lastSeen: timestamp.optional(),
+  lastSeen: isoTimestamp.optional(),
   version: z.number().int().meta({ description: "grows with each of the user's changes: keep the highest" }),
 });
 
@@ -105,7 +109,6 @@ export const SERVER_FRAME_SCHEMAS = {
 
 export type ServerFrameType = keyof typeof SERVER_FRAME_SCHEMAS;
 
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 /** Each line fails to compile when a schema no longer describes its interface exactly. */
 export const SERVER_FRAME_SCHEMAS_MATCH: true[] = [
   true satisfies Same<z.output<typeof sessionReady>, SessionReadyFrame>,
