@@ -18,23 +18,19 @@ describe('JSON Schemas of the contracts (docs/contracts)', () => {
     }
   });
 
-  it('cover every client frame type, each a valid draft 2020-12 schema', () => {
-    const ajv = new Ajv2020({ strict: true, validateFormats: false, allErrors: true });
-    for (const type of Object.keys(CLIENT_FRAME_SCHEMAS)) {
-      const schema = JSON.parse(readFileSync(join(dir, `client.${type}.json`), 'utf8'));
-      expect(ajv.validateSchema(schema), type).to.equal(true);
-      expect(schema.properties.type.const, type).to.equal(type);
-    }
-  });
-
-  it('cover every server frame type, each a valid draft 2020-12 schema', () => {
-    const ajv = new Ajv2020({ strict: true, validateFormats: false, allErrors: true });
-    for (const type of Object.keys(SERVER_FRAME_SCHEMAS)) {
-      const schema = JSON.parse(readFileSync(join(dir, `server.${type}.json`), 'utf8'));
-      expect(ajv.validateSchema(schema), type).to.equal(true);
-      expect(schema.properties.type.const, type).to.equal(type);
-    }
-  });
+  for (const [side, schemas] of [
+    ['client', CLIENT_FRAME_SCHEMAS],
+    ['server', SERVER_FRAME_SCHEMAS],
+  ] as const) {
+    it(`cover every ${side} frame type, each a valid draft 2020-12 schema`, () => {
+      const ajv = new Ajv2020({ strict: true, validateFormats: false, allErrors: true });
+      for (const type of Object.keys(schemas)) {
+        const schema = JSON.parse(readFileSync(join(dir, `${side}.${type}.json`), 'utf8'));
+        expect(ajv.validateSchema(schema), type).to.equal(true);
+        expect(schema.properties.type.const, type).to.equal(type);
+      }
+    });
+  }
 
   it('accept and refuse what the zod schemas accept and refuse', () => {
     const ajv = new Ajv2020({ strict: true, validateFormats: false });

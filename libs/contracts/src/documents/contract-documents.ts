@@ -22,11 +22,27 @@ function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string,
   return z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
 }
 
-/** One schema that accepts any of `schemas` (each also has a file of its own). */
-function anyOf(schemas: z.ZodType[], title: string, description: string): z.ZodType {
-  const [first, second, ...rest] = schemas;
-  if (!first || !second) throw new Error(`fewer than two ${title}s`);
-  return z.union([first, second, ...rest]).meta({ title, description });
+/** The frames of one side of the WebSocket, each as it is written (`io`), under one name. */
+interface FrameSide {
+  /** File prefix and title: `client` or `server`. */
+  name: 'client' | 'server';
+  /** Each frame type with its schema, in file order. */
+  frames: Array<[type: string, schema: z.ZodType]>;
+  io: 'input' | 'output';
+  /** Who writes them, for the union's description. */
+  sentBy: string;
+}
+
+/** `<side>.<type>.json` for each frame, and `<side>-frames.json`, which accepts any of them. */
+function sideDocuments({ name, frames, io, sentBy }: FrameSide, into: Map<string, string>): void {
+  for (const [type, schema] of frames) into.set(`${name}.${type}.json`, render(toJsonSchema(schema, io)));
+  const [first, second, ...rest] = frames.map(([, schema]) => schema);
+  if (!first || !second) throw new Error(`fewer than two ${name} frames`);
+  const any = z.union([first, second, ...rest]).meta({
+    title: `${name} frame`,
+    description: `Any frame ${sentBy} over the WebSocket (see ${name}.<type>.json for each).`,
+  });
+  into.set(`${name}-frames.json`, render(toJsonSchema(any, io)));
 }
 
 /**
@@ -40,21 +56,11 @@ function anyOf(schemas: z.ZodType[], title: string, description: string): z.ZodT
 export function contractDocuments(): Map<string, string> {
   const files = new Map<string, string>();
   const clientTypes = Object.keys(CLIENT_FRAME_SCHEMAS).sort() as ClientFrameType[];
-  for (const type of clientTypes) files.set(`client.${type}.json`, render(toJsonSchema(clientFrame(type), 'input')));
-  const anyClient = anyOf(
-    clientTypes.map(clientFrame),
-    'client frame',
-    'Any frame a client may send over the WebSocket (see client.<type>.json for each).',
-  );
-  files.set('client-frames.json', render(toJsonSchema(anyClient, 'input')));
   const serverTypes = Object.keys(SERVER_FRAME_SCHEMAS).sort() as ServerFrameType[];
-  for (const type of serverTypes) files.set(`server.${type}.json`, render(toJsonSchema(serverFrame(type), 'output')));
-  const anyServer = anyOf(
-    serverTypes.map(serverFrame),
-    'server frame',
-    'Any frame the server sends over the WebSocket (see server.<type>.json for each).',
-  );
-  files.set('server-frames.json', render(toJsonSchema(anyServer, 'output')));
+  const client = clientTypes.map((type): [string, z.ZodType] => [type, clientFrame(type)]);
+  const server = serverTypes.map((type): [string, z.ZodType] => [type, serverFrame(type)]);
+  sideDocuments({ name: 'client', frames: client, io: 'input', sentBy: 'a client may send' }, files);
+  sideDocuments({ name: 'server', frames: server, io: 'output', sentBy: 'the server sends' }, files);
   files.set('openapi-auth.json', render(authOpenApi()));
   files.set('openapi-edge.json', render(edgeOpenApi()));
   return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
