@@ -140,8 +140,14 @@ describe('offline notifications', function () {
     receiver.answerWith(() => 200);
     const cameOnline = await group('came online');
     await send(cameOnline, ['ping']);
+    const pingSentAt = Date.now();
     const bobClient = await ChatClient.connect(system.edges[1]?.url ?? '', bob.accessToken);
 
+    // Bob must be online when the first window closes and offline (having read) when the second
+    // does: the windows are spaced a whole window apart, and he leaves between them, with room
+    // either side for a job that runs late. Without the spacing the order hung on how fast the
+    // steps between happened to be.
+    await sleep(COLLAPSE_MS);
     const readMeanwhile = await group('read meanwhile');
     await send(readMeanwhile, ['one', 'two']);
     await carolClient.waitFor(
@@ -149,6 +155,7 @@ describe('offline notifications', function () {
     );
     const read = await bobClient.request('message.read', { conversationId: readMeanwhile, seq: 2 });
     expect(read.seq).to.equal(2);
+    await sleep(Math.max(0, pingSentAt + COLLAPSE_MS + 700 - Date.now()));
     bobClient.close();
     await bobClient.closed;
 
