@@ -17,6 +17,8 @@ export class BenchEnvironment {
   readonly redisPrefix = `chat-bench-${this.runId}`;
   readonly keysDir = mkdtempSync(join(tmpdir(), 'chat-bench-keys-'));
   readonly services = loadConfig(servicesEnv);
+  /** `BENCH_CPU_PROFILE_DIR`: every app the benchmark starts writes a V8 CPU profile there when it stops. */
+  readonly cpuProfileDir = process.env.BENCH_CPU_PROFILE_DIR || undefined;
   readonly amqpUrl: string;
   readonly managementUrl: string;
   readonly #auth: string;

@@ -108,7 +108,11 @@ export class BenchSystem {
 
   async #start(instance: AppInstance, extra: Record<string, string>): Promise<void> {
     const env = this.#env.appEnv({ ...extra, ...instance.env });
-    const app = await startAppProcess(instance.app, env, { name: instance.name, readyTimeoutMs: 30_000 });
+    const app = await startAppProcess(instance.app, env, {
+      name: instance.name,
+      readyTimeoutMs: 30_000,
+      ...(this.#env.cpuProfileDir ? { cpuProfileDir: this.#env.cpuProfileDir } : {}),
+    });
     this.apps.set(instance.name, app);
   }
 }

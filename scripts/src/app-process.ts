@@ -44,6 +44,8 @@ export interface StartAppOptions {
   port?: number;
   readyTimeoutMs?: number;
   echo?: boolean;
+  /** Writes a V8 CPU profile of the process into `<dir>/<name>/` when it exits (the benchmark's `--cpu-profile`). */
+  cpuProfileDir?: string;
 }
 
 /** Attempts at starting an app on ports of our choosing, each lost to a port taken meanwhile. */
@@ -79,7 +81,8 @@ async function startOnce(app: AppName, env: NodeJS.ProcessEnv, options: StartApp
   // Two free ports asked for in a row can be the same one.
   while (metricsPort === port && !env.METRICS_PORT) metricsPort = await freePort();
   const name = options.name ?? app;
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'apps', app, 'dist', 'main.js')], {
+  const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfileDir, name)}`] : [];
+  const child = spawn(process.execPath, [...profile, join(REPO_ROOT, 'apps', app, 'dist', 'main.js')], {
     cwd: REPO_ROOT,
     env: {
       ...env,
