@@ -1,16 +1,24 @@
 import type { Logger } from '@chat/logger';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { BrokerConnection, ChannelOwner } from './broker-connection.js';
+import { type AckState, ChannelAcks } from './channel-acks.js';
 
-/** One message taken off a queue, acknowledged at most once, on the channel it came from. */
+/**
+ * One message taken off a queue, acknowledged at most once, on the channel it came from. Acks
+ * of a channel go out together once per turn of the event loop (`ChannelAcks`); a nack at once.
+ */
 export class Delivery {
   readonly message: ConsumeMessage;
   readonly #channel: Channel;
+  readonly #acks: ChannelAcks;
+  readonly #ackState: AckState;
   readonly #live: () => boolean;
   #settled = false;
 
-  constructor(channel: Channel, message: ConsumeMessage, live: () => boolean = () => true) {
+  constructor(channel: Channel, acks: ChannelAcks, message: ConsumeMessage, live: () => boolean = () => true) {
     this.#channel = channel;
+    this.#acks = acks;
+    this.#ackState = acks.track(message);
     this.message = message;
     this.#live = live;
   }
@@ -29,19 +37,18 @@ export class Delivery {
 
   /** Done with it. A second call is ignored: acking a tag twice kills the channel. */
   ack(): void {
-    this.#settle(() => this.#channel.ack(this.message));
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#acks.ack(this.#ackState);
   }
 
   /** Give it back to the queue (or, with `requeue` false, to its dead-letter exchange). */
   nack(requeue: boolean): void {
-    this.#settle(() => this.#channel.nack(this.message, false, requeue));
-  }
-
-  #settle(action: () => void): void {
     if (this.#settled) return;
     this.#settled = true;
+    this.#acks.settled(this.#ackState);
     try {
-      action();
+      this.#channel.nack(this.message, false, requeue);
     } catch {
       // The channel is gone; the broker redelivers the message to whoever consumes next.
     }
@@ -72,6 +79,8 @@ export class QueueConsumer implements ChannelOwner {
   readonly #options: QueueConsumerOptions;
   readonly #onDelivery: (delivery: Delivery) => void;
   #channel: Channel | undefined;
+  /** The acks of the current channel, flushed before this consumer closes it. */
+  #acks: ChannelAcks | undefined;
   #queueName: string | undefined;
   #tags = 0;
 
@@ -109,11 +118,13 @@ export class QueueConsumer implements ChannelOwner {
     const queue = typeof this.#options.queue === 'string' ? this.#options.queue : await this.#options.queue(channel);
     this.#queueName = queue;
     this.#channel = channel;
+    const acks = new ChannelAcks(channel);
+    this.#acks = acks;
     this.#options.onAttached?.();
-    await this.#consume(channel, queue);
+    await this.#consume(channel, acks, queue);
   }
 
-  async #consume(channel: Channel, queue: string): Promise<void> {
+  async #consume(channel: Channel, acks: ChannelAcks, queue: string): Promise<void> {
     this.#tags += 1;
     const consumerTag = this.#options.tagPrefix ? `${this.#options.tagPrefix}.${queue}.${this.#tags}` : undefined;
     const live = () => this.#channel === channel;
@@ -124,12 +135,13 @@ export class QueueConsumer implements ChannelOwner {
           // The server cancelled us (queue deleted, node failover): start over on a new channel.
           if (this.#channel === channel) {
             this.#channel = undefined;
+            acks.flush();
             channel.close().catch(() => undefined);
             this.#connection.reopen(this, 'consumer cancelled by the server');
           }
           return;
         }
-        this.#onDelivery(new Delivery(channel, message, live));
+        this.#onDelivery(new Delivery(channel, acks, message, live));
       },
       { noAck: false, ...(consumerTag ? { consumerTag } : {}) },
     );
@@ -146,6 +158,7 @@ export class QueueConsumer implements ChannelOwner {
     const channel = this.#channel;
     if (!channel) return;
     this.#channel = undefined;
+    this.#acks?.flush();
     await channel.close().catch(() => undefined);
     await this.#connection.reattach(this);
   }
@@ -159,6 +172,7 @@ export class QueueConsumer implements ChannelOwner {
     this.#connection.unregister(this);
     const channel = this.#channel;
     this.#channel = undefined;
+    if (channel) this.#acks?.flush();
     await channel?.close().catch(() => undefined);
   }
 }
