@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { sessionEpochOf, type UserRepository } from './users.js';
 
 /** How long an account's standing (exists, and its session epoch) is believed without asking again. */
-export const LIVE_ACCOUNT_TTL_MS = 30_000;
+export const LIVE_ACCOUNT_TTL_MS = 120_000;
 const MAX_CACHED = 100_000;
 
 /** What is known of an account: its session epoch, or that it was deleted. */
@@ -13,7 +13,7 @@ type Standing = { epoch: number; checkedAtMs: number } | 'deleted';
  * Whether a valid token still stands, asked on every authenticated use (a REST call, a user
  * search, a frame on an open socket): its account must exist, and the token's session epoch must
  * not be below the account's (a password change raises it). A signature alone proves neither.
- * The standing is cached per user (30 s by default), so active users cost the database one
+ * The standing is cached per user (2 min by default), so active users cost the database one
  * lookup each per expiry rather than one per frame; "deleted" is final and cached as long as it
  * stays in the LRU. Auth's notices (`deleted`, `sessionsEnded`) update a node at once; the
  * expiry only bounds a notice that never arrived, and `forgetLive` drops every "live" standing

@@ -49,7 +49,7 @@ export const wsEdgeEnv = z
      * How long an account's standing (exists, session epoch) is believed before a frame asks the
      * database again. Auth's notices close sockets at once; this bounds a notice that was lost.
      */
-    ACCOUNT_CHECK_TTL_MS: positiveInt(30_000),
+    ACCOUNT_CHECK_TTL_MS: positiveInt(120_000),
     /**
      * Members a group may have, its creator included. At most MAX_GROUP_MEMBERS: the member list
      * travels with every message, and a longer one would fail the message's own schema.
