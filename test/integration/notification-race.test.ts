@@ -49,7 +49,6 @@ describe('notifier: a message that arrives while its window is being notified (i
     const scheduler = new NotificationScheduler(
       queue,
       pending,
-      presence,
       { collapseMs: 60_000, attempts: 1, backoffMs: 1_000 },
       logger,
       metrics,
@@ -83,27 +82,8 @@ describe('notifier: a message that arrives while its window is being notified (i
         createdAt: new Date(),
       });
       await scheduler.handle({
-        type: 'log.appended',
-        segments: [
-          {
-            conversationId: CONVERSATION,
-            members: [SENDER, RECIPIENT],
-            entries: [
-              {
-                type: 'message.new',
-                message: {
-                  id,
-                  conversationId: CONVERSATION,
-                  seq,
-                  senderId: SENDER,
-                  body: `m${seq}`,
-                  clientMsgId: `c${seq}`,
-                  createdAt: new Date().toISOString(),
-                },
-              },
-            ],
-          },
-        ],
+        type: 'notifications.due',
+        messages: [{ conversationId: CONVERSATION, messageId: id, recipients: [RECIPIENT] }],
       });
       return id;
     };

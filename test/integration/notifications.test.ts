@@ -136,6 +136,25 @@ describe('offline notifications', function () {
     expect(stored[0]).to.include({ userId: bob.id, count: 3, transport: 'webhook' });
   });
 
+  it('tells the notifier nothing of messages between members who are online', async () => {
+    const handled = async () => {
+      const text = await (await fetch(`${notifier.metricsUrl}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('chat_notifier_events_handled_total{'));
+      // The first test's notifications were handled, so the counter is there to compare.
+      expect(line, 'the notifier counts what it handles').to.be.a('string');
+      return Number(line?.split(' ').at(-1));
+    };
+    const opened = await aliceClient.request('conversation.open_direct', { userId: carol.id });
+    const conversationId = opened.conversation.id as string;
+    const before = await handled();
+    await send(conversationId, ['are you there?', 'yes, both online', 'good']);
+    await carolClient.waitForCount((f) => f.type === 'message.new' && f.message.conversationId === conversationId, 3);
+    await sleep(500);
+    // Before the writer looked presence up, each written batch reached the notifier to be judged there.
+    expect(await handled()).to.equal(before);
+    expect(forConversation(conversationId)).to.deep.equal([]);
+  });
+
   it('notifies nobody who came online, or read the messages, before the window closed', async () => {
     receiver.answerWith(() => 200);
     const cameOnline = await group('came online');

@@ -118,6 +118,7 @@ describe('delivery bugs', () => {
         conversations: {} as ConversationRepository,
         notifications: {} as NotificationRepository,
         lastSeqs: { raise: async () => undefined },
+        presence: { withSessions: async () => new Set<string>() },
         metrics: { phase: { startTimer: () => () => undefined } } as unknown as PersisterMetrics,
       });
       const written = await writer.write(events);

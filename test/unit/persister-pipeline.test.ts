@@ -125,6 +125,8 @@ function writerOver(messages: MemoryMessages, loadLastSeq: (conversationId: stri
     conversations: {} as ConversationRepository,
     notifications: {} as NotificationRepository,
     lastSeqs: heads,
+    // Everyone online: nobody is due a notification (the notifier's side has a test of its own).
+    presence: { withSessions: async (userIds: readonly string[]) => new Set(userIds) },
     metrics: persisterMetrics(new Registry()),
   });
   return { writer, announced, raised };
@@ -199,6 +201,38 @@ describe('persister pipeline', () => {
       const after = await writer.write([created(A, 2), created(A, 3)]);
       expect(after.failed.size).to.equal(0);
       expect(messages.seqsOf(A)).to.deep.equal([1, 2, 3]);
+    });
+
+    it('tells the notifier of the recipients offline when the batch was written, and nothing while all are online', async () => {
+      const published: Array<{ name: string; event: unknown }> = [];
+      const online = new Set<string>([SENDER]);
+      const writer = new BatchWriter({
+        messages: new MemoryMessages() as unknown as MessageRepository,
+        seqs: new SeqAllocator(async () => 0),
+        publisher: {
+          publish: async (definition: { name: string }, event: unknown) => {
+            published.push({ name: definition.name, event });
+          },
+        } as unknown as EventPublisher,
+        conversations: {} as ConversationRepository,
+        notifications: {} as NotificationRepository,
+        lastSeqs: { raise: async () => undefined },
+        presence: { withSessions: async (userIds) => new Set(userIds.filter((userId) => online.has(userId))) },
+        metrics: persisterMetrics(new Registry()),
+      });
+      await writer.announce(await writer.write([created(A, 1), created(B, 1)]));
+      expect(published.map((p) => p.name).sort()).to.deep.equal(['log.appended', 'notifications.due']);
+      expect(published.find((p) => p.name === 'notifications.due')?.event).to.deep.equal({
+        type: 'notifications.due',
+        messages: [
+          { conversationId: A, messageId: 'a-1', recipients: [OTHER] },
+          { conversationId: B, messageId: 'b-1', recipients: [OTHER] },
+        ],
+      });
+      online.add(OTHER);
+      published.length = 0;
+      await writer.announce(await writer.write([created(A, 2)]));
+      expect(published.map((p) => p.name)).to.deep.equal(['log.appended']);
     });
   });
 
@@ -279,6 +313,7 @@ describe('persister pipeline', () => {
         failed: new Map(),
         inserted: events.length,
         lastSeqWritten: Promise.resolve(),
+        notificationsDue: Promise.resolve([]),
         events: new Map(events.map((e) => [e.messageId, e])),
       });
       return { writer, writes, announces, writtenAll };

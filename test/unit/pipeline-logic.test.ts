@@ -148,6 +148,7 @@ describe('pipeline logic', () => {
         assertQueue: record('assertQueue'),
         bindQueue: record('bindQueue'),
         unbindQueue: record('unbindQueue'),
+        unbindExchange: record('unbindExchange'),
       } as unknown as Channel;
       return { channel, calls };
     }
@@ -180,8 +181,8 @@ describe('pipeline logic', () => {
       });
     });
 
-    it('binds the notifier to written log entries only, and the dead-letter queue to chat.dead', () => {
-      expect(notifierQueue.bindings).to.deep.equal([{ exchange: EXCHANGES.events, routingKey: 'log.appended' }]);
+    it('binds the notifier to due notifications only, and the dead-letter queue to chat.dead', () => {
+      expect(notifierQueue.bindings).to.deep.equal([{ exchange: EXCHANGES.events, routingKey: 'notifications.due' }]);
       expect(deadQueue.bindings).to.deep.equal([{ exchange: EXCHANGES.dead, routingKey: '' }]);
       expect(durationLabel(30_000)).to.equal('30s');
     });
@@ -194,15 +195,23 @@ describe('pipeline logic', () => {
         'assertExchange',
         'assertExchange',
         'bindExchange',
+        // chat.events forwarded every event to the edges before notifications.due existed.
+        'unbindExchange',
         'assertQueue',
         'bindQueue',
-        // The whole fanout (before chat.events), then one message.persisted per message (before log.appended).
+        // The whole fanout (before chat.events), one message.persisted per message (before
+        // log.appended), then every written batch (before notifications.due).
+        'unbindQueue',
         'unbindQueue',
         'unbindQueue',
       ]);
       expect(calls[0]).to.contain(EXCHANGES.deliveries);
-      expect(calls[2]).to.equal(`bindExchange ${JSON.stringify([EXCHANGES.deliveries, EXCHANGES.events, '#'])}`);
-      expect(calls[5]).to.equal(`unbindQueue ${JSON.stringify([QUEUES.notifierDeliveries, EXCHANGES.deliveries, ''])}`);
+      expect(calls[2]).to.equal(`bindExchange ${JSON.stringify([EXCHANGES.deliveries, EXCHANGES.events, 'log.#'])}`);
+      expect(calls[3]).to.equal(`unbindExchange ${JSON.stringify([EXCHANGES.deliveries, EXCHANGES.events, '#'])}`);
+      expect(calls[6]).to.equal(`unbindQueue ${JSON.stringify([QUEUES.notifierDeliveries, EXCHANGES.deliveries, ''])}`);
+      expect(calls[8]).to.equal(
+        `unbindQueue ${JSON.stringify([QUEUES.notifierDeliveries, EXCHANGES.events, 'log.appended'])}`,
+      );
     });
   });
 });

@@ -93,7 +93,6 @@ runApp('notifier', async () => {
   const scheduler = new NotificationScheduler(
     queue,
     pending,
-    presence,
     { collapseMs: config.collapseMs, attempts: config.attempts, backoffMs: config.backoffMs },
     logger,
     metrics,
@@ -102,8 +101,8 @@ runApp('notifier', async () => {
     name: QUEUES.notifierDeliveries,
     queue: QUEUES.notifierDeliveries,
     prefetch: DELIVERY_PREFETCH,
-    // The queue is bound to log.appended only.
-    schema: EVENTS.logAppended.schema,
+    // The queue is bound to notifications.due only.
+    schema: EVENTS.notificationsDue.schema,
     handle: (event) => scheduler.handle(event),
     ordering: { kind: 'concurrent', limit: DELIVERY_PREFETCH },
     // Redis is unreachable: the message waits in the queue and is scheduled later.

@@ -27,9 +27,13 @@ export class PendingMessages {
     this.#base = `${prefix}:notify`;
   }
 
-  async add(userId: string, conversationId: string, messageId: string): Promise<void> {
+  async add(userId: string, conversationId: string, messageIds: readonly string[]): Promise<void> {
     const key = this.#pendingKey(userId, conversationId);
-    await this.#redis.multi().sadd(key, messageId).expire(key, PENDING_TTL_S).exec();
+    await this.#redis
+      .multi()
+      .sadd(key, ...messageIds)
+      .expire(key, PENDING_TTL_S)
+      .exec();
   }
 
   /** The ids this job is to notify about: claimed now, or claimed by an earlier attempt of it. */

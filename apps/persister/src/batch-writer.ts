@@ -9,6 +9,7 @@ import {
   type LogAppendedEvent,
   type LogSegment,
   type MessageCreatedEvent,
+  type NotificationsDueEvent,
   type PushedEntry,
 } from '@chat/contracts';
 import type { Logger } from '@chat/logger';
@@ -25,6 +26,7 @@ import {
 } from '@chat/storage';
 import { LRUCache } from 'lru-cache';
 import { inboundIdOf, type Judgement, LogState, outcomeOf } from './log-state.js';
+import { dueNotifications, type OnlineUsers, recipientsOf } from './offline-recipients.js';
 import type { PersisterMetrics } from './persister-metrics.js';
 import type { SeqAllocator } from './seq-allocator.js';
 
@@ -66,6 +68,8 @@ export interface WrittenBatch {
   inserted: number;
   /** Resolves when the log head of every conversation of the batch is raised. */
   lastSeqWritten: Promise<void>;
+  /** The new messages whose recipients were offline, with them: what the notifier is told. */
+  notificationsDue: Promise<NotificationsDueEvent['messages']>;
   events: ReadonlyMap<string, InboundEvent>;
 }
 
@@ -76,6 +80,8 @@ export interface BatchWriterDependencies {
   seqs: SeqAllocator;
   publisher: EventPublisher;
   lastSeqs: LogHeadWriter;
+  /** Who is online: the batch's offline recipients are due a notification. */
+  presence: OnlineUsers;
   metrics: PersisterMetrics;
   logger?: Logger;
 }
@@ -247,9 +253,18 @@ export class BatchWriter {
       lastSeqs.set(conversationId, Math.max(lastSeqs.get(conversationId) ?? 0, seq));
     const lastSeqWritten =
       lastSeqs.size > 0 ? this.#timed('last_seq', () => this.#deps.lastSeqs.raise(lastSeqs)) : Promise.resolve();
+    // Who of the recipients is offline, asked while the heads are raised (one Redis round trip each).
+    const recipients = recipientsOf(pushes);
+    const notificationsDue =
+      recipients.length > 0
+        ? this.#timed('presence', () => this.#deps.presence.withSessions(recipients)).then((online) =>
+            dueNotifications(pushes, online),
+          )
+        : Promise.resolve([]);
     // Observed by `announce`; until then a failure must not count as unhandled.
     lastSeqWritten.catch(() => undefined);
-    return { persisted, entries, answers, pushes, failed, inserted, lastSeqWritten, events: byId };
+    notificationsDue.catch(() => undefined);
+    return { persisted, entries, answers, pushes, failed, inserted, lastSeqWritten, notificationsDue, events: byId };
   }
 
   /** Seqs and judgements for the events, in order, against the state of their conversations. */
@@ -332,23 +347,36 @@ export class BatchWriter {
   }
 
   /** Runs one phase of a batch and records its time. */
-  #timed<T>(phase: 'seq' | 'state' | 'insert' | 'last_seq' | 'announce', work: () => Promise<T>): Promise<T> {
+  #timed<T>(
+    phase: 'seq' | 'state' | 'insert' | 'last_seq' | 'presence' | 'announce',
+    work: () => Promise<T>,
+  ): Promise<T> {
     const stop = this.#deps.metrics.phase.startTimer({ phase });
     return work().finally(() => stop());
   }
 
   /**
    * Log heads first, then the fanout: a client told of seq N finds lastSeq ≥ N on reconnect.
-   * Throws when either fails; then the whole batch is to be retried (it is stored already).
+   * The notifier's `notifications.due` goes with the fanout, both confirmed. Throws when any of
+   * them fails; then the whole batch is to be retried (it is stored already; a notification
+   * announced twice is one pending message, collapsed by the notifier).
    * Answers go last and may be lost (the edge then answers `unavailable`, and a repeat is safe).
    */
   async announce(batch: WrittenBatch): Promise<void> {
     const { pushes, answers } = batch;
     if (pushes.length === 0 && answers.length === 0) return;
-    await batch.lastSeqWritten;
+    const [, due] = await Promise.all([batch.lastSeqWritten, batch.notificationsDue]);
     if (pushes.length > 0) {
       const event: LogAppendedEvent = { type: 'log.appended', segments: segmentsOf(pushes) };
-      await this.#timed('announce', () => this.#deps.publisher.publish(EVENTS.logAppended, event));
+      const { publisher } = this.#deps;
+      await this.#timed('announce', () =>
+        Promise.all([
+          publisher.publish(EVENTS.logAppended, event),
+          due.length > 0
+            ? publisher.publish(EVENTS.notificationsDue, { type: 'notifications.due', messages: due })
+            : undefined,
+        ]),
+      );
     }
     await Promise.all(
       answers.map(({ event, outcome }) =>

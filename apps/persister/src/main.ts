@@ -16,6 +16,7 @@ import {
 import { loadConfig, persisterEnv } from '@chat/config';
 import { inboundEvent } from '@chat/contracts';
 import { createLogger } from '@chat/logger';
+import { PresenceStore } from '@chat/presence-store';
 import {
   closeServer,
   connectTo,
@@ -95,6 +96,7 @@ runApp('persister', async () => {
     seqs,
     publisher,
     lastSeqs,
+    presence: new PresenceStore(redis, config.redis.prefix),
     metrics,
     logger,
   });

@@ -12,6 +12,8 @@ import {
   membershipChangedEvent,
   messageCreatedEvent,
   messageReadEvent,
+  type NotificationsDueEvent,
+  notificationsDueEvent,
   type PresenceChangedEvent,
   type PresenceEvent,
   type PresenceResyncEvent,
@@ -106,6 +108,19 @@ export const EVENTS = {
     exchange: EXCHANGES.events,
     routingKey: (event) => event.type,
     schema: logAppendedEvent,
+    messageId: () => randomUUID(),
+    durable: true,
+    mandatory: false,
+  }),
+  /**
+   * persister → chat.events → the notifier alone (edges take `log.*` only): a written batch's
+   * messages to recipients who were offline, one event per batch that has any.
+   */
+  notificationsDue: defineEvent<NotificationsDueEvent>({
+    name: 'notifications.due',
+    exchange: EXCHANGES.events,
+    routingKey: (event) => event.type,
+    schema: notificationsDueEvent,
     messageId: () => randomUUID(),
     durable: true,
     mandatory: false,

@@ -12,9 +12,10 @@ export const EXCHANGES = {
   /** Consistent-hash on the `conversation-id` header: one conversation, one shard, one writer. */
   inbound: 'chat.inbound',
   /**
-   * Topic: durable domain events (`log.appended`), routed by event type. Bound into
-   * chat.deliveries as a whole, so every edge gets them; durable consumers (the notifier) bind
-   * only the keys they act on, and never see typing, presence or membership traffic.
+   * Topic: durable domain events, routed by event type. Its `log.*` events (`log.appended`) are
+   * forwarded into chat.deliveries, so every edge gets them; durable consumers bind only the keys
+   * they act on: the notifier takes `notifications.due`, and never sees log, typing, presence or
+   * membership traffic.
    */
   events: 'chat.events',
   /** Fanout to every edge node: domain events (through chat.events) and ephemeral ones (typing, presence, receipts). */
@@ -69,8 +70,10 @@ export const SHARD_DELIVERY_LIMIT = 50;
 interface ExchangeDeclaration {
   type: string;
   options: Options.AssertExchange;
-  /** Exchanges this one forwards everything to (exchange-to-exchange bindings). */
+  /** Exchanges this one forwards to (exchange-to-exchange bindings), by routing-key pattern. */
   forwardsTo?: Array<{ exchange: ExchangeName; pattern: string }>;
+  /** Forwards of earlier versions to remove (unbinding one that is not there is a no-op). */
+  obsoleteForwards?: Array<{ exchange: ExchangeName; pattern: string }>;
 }
 
 const EXCHANGE_DECLARATIONS: Record<ExchangeName, ExchangeDeclaration> = {
@@ -81,7 +84,9 @@ const EXCHANGE_DECLARATIONS: Record<ExchangeName, ExchangeDeclaration> = {
   [EXCHANGES.events]: {
     type: 'topic',
     options: { durable: true },
-    forwardsTo: [{ exchange: EXCHANGES.deliveries, pattern: '#' }],
+    forwardsTo: [{ exchange: EXCHANGES.deliveries, pattern: 'log.#' }],
+    // Before notifications.due existed, every event of chat.events went to the edges.
+    obsoleteForwards: [{ exchange: EXCHANGES.deliveries, pattern: '#' }],
   },
   [EXCHANGES.deliveries]: { type: 'fanout', options: { durable: true } },
   [EXCHANGES.presence]: { type: 'direct', options: { durable: true } },
@@ -145,16 +150,18 @@ export const deadQueue: QueueDeclaration = {
   bindings: [{ exchange: EXCHANGES.dead, routingKey: '' }],
 };
 
-/** The notifier acts on written log entries only, so that is all its replicated queue receives. */
+/** The notifier acts on messages to offline recipients only, so that is all its replicated queue receives. */
 export const notifierQueue: QueueDeclaration = {
   name: QUEUES.notifierDeliveries,
   options: quorum(),
-  bindings: [{ exchange: EXCHANGES.events, routingKey: 'log.appended' }],
+  bindings: [{ exchange: EXCHANGES.events, routingKey: 'notifications.due' }],
   obsoleteBindings: [
     // Before chat.events existed this queue took the whole fanout (typing, presence, ...).
     { exchange: EXCHANGES.deliveries, routingKey: '' },
     // Before batches were announced as one event, each message was one `message.persisted`.
     { exchange: EXCHANGES.events, routingKey: 'message.persisted' },
+    // Before the writer looked presence up, every written batch came here (`log.appended`).
+    { exchange: EXCHANGES.events, routingKey: 'log.appended' },
   ],
 };
 
@@ -176,6 +183,8 @@ export async function declareTopology(channel: Channel, topology: Topology): Pro
     await channel.assertExchange(name, declaration.type, declaration.options);
     for (const target of declaration.forwardsTo ?? [])
       await channel.bindExchange(target.exchange, name, target.pattern);
+    for (const target of declaration.obsoleteForwards ?? [])
+      await channel.unbindExchange(target.exchange, name, target.pattern);
   };
   for (const exchange of topology.exchanges) await declareExchange(exchange);
   for (const queue of topology.queues) {

@@ -126,6 +126,25 @@ export const logAppendedEvent = z.object({
 });
 export type LogAppendedEvent = z.output<typeof logAppendedEvent>;
 
+/**
+ * chat.events → the notifier only: a written batch's new messages whose recipients were offline
+ * when it was written, each with those recipients. The writer looks presence up once per batch,
+ * so the notifier hears only of what it acts on: while everyone is online it hears nothing.
+ */
+export const notificationsDueEvent = z.object({
+  type: z.literal('notifications.due'),
+  messages: z
+    .array(
+      z.object({
+        conversationId: id,
+        messageId: id,
+        recipients: z.array(id).min(1).max(MAX_GROUP_MEMBERS),
+      }),
+    )
+    .min(1),
+});
+export type NotificationsDueEvent = z.output<typeof notificationsDueEvent>;
+
 /** chat.deliveries: who is in a conversation changed; caches of it are stale. */
 export const membershipChangedEvent = z.object({
   type: z.literal('membership.changed'),
