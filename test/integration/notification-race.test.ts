@@ -59,6 +59,8 @@ describe('notifier: a message that arrives while its window is being notified (i
       conversations: { findMembership: async () => ({ readSeq: 0 }) } as unknown as ConversationRepository,
       messages: {
         findByIds: async (ids: string[]) => new Map(ids.map((id) => [id, stored.get(id)] as const)),
+        entries: async (_conversationId: string, afterSeq: number, _limit: number, upToSeq: number) =>
+          [...stored.values()].filter((doc) => doc.seq > afterSeq && doc.seq <= upToSeq),
       } as unknown as MessageRepository,
       notifications: { wasSent: async () => false, record: async () => undefined } as unknown as NotificationRepository,
       transport: {
@@ -83,7 +85,7 @@ describe('notifier: a message that arrives while its window is being notified (i
       });
       await scheduler.handle({
         type: 'notifications.due',
-        messages: [{ conversationId: CONVERSATION, messageId: id, recipients: [RECIPIENT] }],
+        messages: [{ conversationId: CONVERSATION, messageId: id, seq, recipients: [RECIPIENT] }],
       });
       return id;
     };

@@ -225,8 +225,8 @@ describe('persister pipeline', () => {
       expect(published.find((p) => p.name === 'notifications.due')?.event).to.deep.equal({
         type: 'notifications.due',
         messages: [
-          { conversationId: A, messageId: 'a-1', recipients: [OTHER] },
-          { conversationId: B, messageId: 'b-1', recipients: [OTHER] },
+          { conversationId: A, messageId: 'a-1', seq: 1, recipients: [OTHER] },
+          { conversationId: B, messageId: 'b-1', seq: 1, recipients: [OTHER] },
         ],
       });
       online.add(OTHER);

@@ -1,12 +1,25 @@
 import type { Logger } from '@chat/logger';
 import type { PresenceStore } from '@chat/presence-store';
-import type { ConversationRepository, MessageDocument, MessageRepository, NotificationRepository } from '@chat/storage';
+import type {
+  ConversationRepository,
+  LogDocument,
+  MessageDocument,
+  MessageRepository,
+  NotificationRepository,
+} from '@chat/storage';
 import type { Job } from 'bullmq';
 import { type Notification, notificationIdOf, previewOf } from './notification.js';
 import type { NotifyJobData } from './notification-scheduler.js';
 import type { NotifierMetrics } from './notifier-metrics.js';
-import type { PendingMessages } from './pending-messages.js';
+import type { PendingMessage, PendingMessages } from './pending-messages.js';
 import type { NotificationTransport } from './transports/transport.js';
+
+/**
+ * A window's messages are read as one range of the log when it spans at most this many entries;
+ * past it (a busy group), by id. On FerretDB each id is a query of its own (libs/storage's
+ * `ServerDialect.findIn`), which made notifications the drain's largest database cost.
+ */
+export const MAX_RANGE_READ_ENTRIES = 500;
 
 export type NotifyOutcome =
   | { sent: string; count: number }
@@ -44,13 +57,13 @@ export function notificationProcessor(deps: NotificationProcessorDependencies) {
     // keeps a deduplication key with a TTL until it expires, even once this job has finished.
     // (Removed only if it still names this job.)
     await job.removeDeduplicationKey();
-    const ids = await deps.pending.claim(userId, conversationId, jobId);
-    if (ids.length === 0) return finish({ skipped: 'nothing pending' });
+    const claimed = await deps.pending.claim(userId, conversationId, jobId);
+    if (claimed.length === 0) return finish({ skipped: 'nothing pending' });
     if (await deps.presence.hasSession(userId)) return finish({ skipped: 'online' });
     const membership = await deps.conversations.findMembership(conversationId, userId);
     if (!membership) return finish({ skipped: 'not a member' });
     // A message deleted since it was sent has no text left to show, and is not notified.
-    const unread = [...(await deps.messages.findByIds(ids)).values()]
+    const unread = (await readPending(deps.messages, conversationId, claimed, membership.readSeq))
       .filter((doc): doc is MessageDocument & { body: string } => doc.kind === undefined && doc.body !== undefined)
       .filter((message) => message.seq > membership.readSeq)
       .sort((a, b) => a.seq - b.seq);
@@ -82,4 +95,39 @@ export function notificationProcessor(deps: NotificationProcessorDependencies) {
     );
     return finish({ sent: notificationId, count: notification.count });
   };
+}
+
+/**
+ * The stored documents of the claimed messages not read yet: those with seqs as one range read
+ * of the log (the entries between them included, then dropped), the rest by id.
+ */
+async function readPending(
+  messages: MessageRepository,
+  conversationId: string,
+  claimed: readonly PendingMessage[],
+  readSeq: number,
+): Promise<LogDocument[]> {
+  const unreadIds = new Set<string>();
+  const byIdOnly: string[] = [];
+  let lowest = Number.POSITIVE_INFINITY;
+  let highest = 0;
+  for (const { id, seq } of claimed) {
+    if (seq === undefined) byIdOnly.push(id);
+    else if (seq > readSeq) {
+      unreadIds.add(id);
+      lowest = Math.min(lowest, seq);
+      highest = Math.max(highest, seq);
+    }
+  }
+  const afterSeq = lowest - 1;
+  const inRange =
+    unreadIds.size === 0
+      ? []
+      : highest - afterSeq <= MAX_RANGE_READ_ENTRIES
+        ? (await messages.entries(conversationId, afterSeq, highest - afterSeq, highest)).filter((doc) =>
+            unreadIds.has(doc._id),
+          )
+        : [...(await messages.findByIds([...unreadIds])).values()];
+  const legacy = byIdOnly.length > 0 ? [...(await messages.findByIds(byIdOnly)).values()] : [];
+  return [...inRange, ...legacy];
 }

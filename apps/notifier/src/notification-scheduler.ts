@@ -2,7 +2,7 @@ import type { NotificationsDueEvent } from '@chat/contracts';
 import type { Logger } from '@chat/logger';
 import type { Queue } from 'bullmq';
 import type { NotifierMetrics } from './notifier-metrics.js';
-import type { PendingMessages } from './pending-messages.js';
+import type { PendingMessages, PendingWindow } from './pending-messages.js';
 
 export interface NotifyJobData {
   userId: string;
@@ -48,26 +48,27 @@ export class NotificationScheduler {
   }
 
   /**
-   * Schedules a batch's due notifications: the messages of one (user, conversation) go into its
-   * pending set in one write and make one job. Throws when Redis is unreachable (its worker
-   * requeues the event; adding a message twice is harmless).
+   * Schedules a batch's due notifications: the messages of each (user, conversation) go into its
+   * pending set and make one job, all in two round trips (one for the sets, one `addBulk`).
+   * Throws when Redis is unreachable (its worker requeues the event; adding a message twice is
+   * harmless, and the job of a window is deduplicated).
    */
   async handle({ messages }: NotificationsDueEvent): Promise<void> {
-    const windows = new Map<string, { userId: string; conversationId: string; messageIds: string[] }>();
-    for (const { conversationId, messageId, recipients } of messages) {
+    const windows = new Map<string, PendingWindow & { messages: Array<{ id: string; seq: number }> }>();
+    for (const { conversationId, messageId, seq, recipients } of messages) {
       for (const userId of recipients) {
         const key = collapseKeyOf(userId, conversationId);
-        const window = windows.get(key) ?? { userId, conversationId, messageIds: [] };
-        window.messageIds.push(messageId);
+        const window = windows.get(key) ?? { userId, conversationId, messages: [] };
+        window.messages.push({ id: messageId, seq });
         windows.set(key, window);
       }
     }
-    for (const [key, { userId, conversationId, messageIds }] of windows) {
-      await this.#pending.add(userId, conversationId, messageIds);
-      await this.#queue.add(
-        'notify',
-        { userId, conversationId },
-        {
+    await this.#pending.add([...windows.values()]);
+    await this.#queue.addBulk(
+      [...windows].map(([key, { userId, conversationId }]) => ({
+        name: 'notify',
+        data: { userId, conversationId },
+        opts: {
           delay: this.#options.collapseMs,
           deduplication: { id: key, ttl: this.#options.collapseMs },
           attempts: this.#options.attempts,
@@ -75,9 +76,11 @@ export class NotificationScheduler {
           removeOnComplete: { age: 24 * 3600, count: 10_000 },
           removeOnFail: { age: 7 * 24 * 3600 },
         },
-      );
-      this.#metrics.scheduled.inc(messageIds.length);
-    }
+      })),
+    );
+    let scheduled = 0;
+    for (const window of windows.values()) scheduled += window.messages.length;
+    this.#metrics.scheduled.inc(scheduled);
     this.#logger.debug({ messages: messages.length, windows: windows.size }, 'notifications scheduled');
   }
 }

@@ -7,7 +7,7 @@ export interface OnlineUsers {
 
 /** A push of a written batch, as far as notifications care: the entry and who gets it. */
 interface PushLike {
-  entry: { type: string; message?: { id: string; conversationId: string; senderId: string } };
+  entry: { type: string; message?: { id: string; conversationId: string; seq: number; senderId: string } };
   members: readonly string[];
 }
 
@@ -34,7 +34,8 @@ export function dueNotifications(
     const message = entry.type === 'message.new' ? entry.message : undefined;
     if (!message) continue;
     const recipients = members.filter((userId) => userId !== message.senderId && !online.has(userId));
-    if (recipients.length > 0) due.push({ conversationId: message.conversationId, messageId: message.id, recipients });
+    if (recipients.length > 0)
+      due.push({ conversationId: message.conversationId, messageId: message.id, seq: message.seq, recipients });
   }
   return due;
 }

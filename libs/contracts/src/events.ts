@@ -138,6 +138,8 @@ export const notificationsDueEvent = z.object({
       z.object({
         conversationId: id,
         messageId: id,
+        /** Its place in the log: the notifier reads a window's messages as one range of it. */
+        seq: seq.min(1),
         recipients: z.array(id).min(1).max(MAX_GROUP_MEMBERS),
       }),
     )
