@@ -175,8 +175,10 @@ export class DeliveryRouter {
       } else if (entry.type === 'conversation.renamed') {
         this.#deps.cache.invalidate(conversationId);
       }
-      const pushed = this.#pushToMembers(members, JSON.stringify(entry), entry.type);
-      if (entry.type === 'message.new') {
+      // Serialized only when a member has a socket here: every edge gets every batch, and most
+      // of a batch concerns the other edges' sockets.
+      const pushed = this.#pushToMembers(members, () => JSON.stringify(entry), entry.type);
+      if (entry.type === 'message.new' && pushed > 0) {
         this.#deps.metrics.messagesDelivered.inc(pushed);
         this.#deps.metrics.deliveryLatency.observe(
           Math.max(0, Date.now() - Date.parse(entry.message.createdAt)) / 1000,
@@ -185,19 +187,24 @@ export class DeliveryRouter {
     }
   }
 
-  /** Writes `text` to every local session of these users that `include` accepts; returns how many. */
+  /**
+   * Writes the frame to every local session of these users that `include` accepts; returns how
+   * many. `frame` is its text, or what makes it, called once at the first session that gets it.
+   */
   #pushToMembers(
     userIds: readonly string[],
-    text: string,
+    frame: string | (() => string),
     type: string,
     include: (session: Session) => boolean = () => true,
   ): number {
+    let text = typeof frame === 'string' ? frame : undefined;
     let pushed = 0;
     for (const userId of userIds) {
       const sessions = this.#deps.sessions.of(userId);
       if (!sessions) continue;
       for (const session of sessions) {
         if (!include(session)) continue;
+        text ??= (frame as () => string)();
         session.push(text, type);
         pushed += 1;
       }
