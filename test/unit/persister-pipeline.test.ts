@@ -1,9 +1,10 @@
 import type { EventPublisher } from '@chat/broker';
-import type { LogAppendedEvent, MessageCreatedEvent } from '@chat/contracts';
+import type { CommandRequestedEvent, LogAppendedEvent, LogCommand, MessageCreatedEvent } from '@chat/contracts';
 import { createLogger } from '@chat/logger';
 import type {
   ConversationRepository,
-  MessageDocument,
+  EntryDocument,
+  LogDocument,
   MessageRepository,
   NotificationRepository,
   OrderedInsertResult,
@@ -41,13 +42,28 @@ function created(conversationId: string, n: number): MessageCreatedEvent {
   };
 }
 
+function requested(conversationId: string, n: number, command: LogCommand): CommandRequestedEvent {
+  return {
+    type: 'command.requested',
+    commandId: `${conversationId.slice(-1)}-command-${n}`,
+    conversationId,
+    actorId: SENDER,
+    command,
+    requestedAt: new Date(0).toISOString(),
+    members: [SENDER, OTHER],
+    replyTo: 'edge.test',
+  };
+}
+
 /** Messages with MongoDB's unique `_id` and `(conversationId, seq)`, inserted as an ordered insert does. */
 class MemoryMessages {
-  readonly rows = new Map<string, MessageDocument>();
+  readonly rows = new Map<string, LogDocument>();
+  /** The ids each `findByIds` asked for, and the messages each `entriesAbout` asked about. */
+  readonly lookups: string[][] = [];
   /** Fails the next inserts with this error (a database outage), when set. */
   failInserts: Error | undefined;
 
-  async insertOrdered(documents: readonly MessageDocument[]): Promise<OrderedInsertResult> {
+  async insertOrdered(documents: readonly LogDocument[]): Promise<OrderedInsertResult> {
     let written = 0;
     for (const doc of documents) {
       if (this.failInserts) return { written, stopped: { duplicateKey: false, error: this.failInserts } };
@@ -63,8 +79,20 @@ class MemoryMessages {
     return { written };
   }
 
-  async findById(id: string): Promise<MessageDocument | null> {
+  async findById(id: string): Promise<LogDocument | null> {
     return this.rows.get(id) ?? null;
+  }
+
+  async findByIds(ids: readonly string[]): Promise<Map<string, LogDocument>> {
+    this.lookups.push([...ids]);
+    return new Map(ids.flatMap((id) => (this.rows.has(id) ? [[id, this.rows.get(id) as LogDocument] as const] : [])));
+  }
+
+  async entriesAbout(messageIds: readonly string[]): Promise<EntryDocument[]> {
+    this.lookups.push([...messageIds]);
+    return [...this.rows.values()]
+      .filter((row): row is EntryDocument => row.kind !== undefined && messageIds.includes(row.messageId ?? ''))
+      .sort((a, b) => a.seq - b.seq);
   }
 
   seqsOf(conversationId: string): number[] {
@@ -203,6 +231,35 @@ describe('persister pipeline', () => {
       expect(messages.seqsOf(A)).to.deep.equal([1, 2, 3]);
     });
 
+    it('judges commands about messages it wrote without reading the log, and looks up only commands seen before', async () => {
+      const messages = new MemoryMessages();
+      const { writer } = writerOver(messages, async () => 0);
+      const message = created(A, 1);
+      await writer.write([message], new Set());
+      const edit = requested(A, 1, { kind: 'message.edit', messageId: message.messageId, body: 'edited' });
+      const edited = await writer.write([edit], new Set());
+      expect(edited.answers.map((answer) => answer.outcome)).to.deep.equal([{ ok: true, seq: 2 }]);
+      expect(messages.lookups, 'nothing read to judge it').to.deep.equal([]);
+
+      // Redelivered: its entry may be stored, so its id is looked up, and the stored seq answers.
+      const again = await writer.write([edit], new Set([edit.commandId]));
+      expect(messages.lookups).to.deep.equal([[edit.commandId]]);
+      expect(again.answers.map((answer) => answer.outcome)).to.deep.equal([{ ok: true, seq: 2 }]);
+
+      // Having (re)gained a shard, it reads the message and its entries from the log again.
+      writer.forgetLogs();
+      messages.lookups.length = 0;
+      const react = requested(A, 2, { kind: 'reaction.add', messageId: message.messageId, emoji: '👍' });
+      const reacted = await writer.write([react], new Set());
+      expect(messages.lookups).to.deep.equal([[message.messageId], [message.messageId]]);
+      expect(reacted.answers.map((answer) => answer.outcome)).to.deep.equal([{ ok: true, seq: 3 }]);
+      const sameBody = requested(A, 3, { kind: 'message.edit', messageId: message.messageId, body: 'edited' });
+      messages.lookups.length = 0;
+      const unchanged = await writer.write([sameBody], new Set());
+      expect(messages.lookups, 'held again once read').to.deep.equal([]);
+      expect(unchanged.answers.map((answer) => answer.outcome)).to.deep.equal([{ ok: true, seq: 2 }]);
+    });
+
     it('tells the notifier of the recipients offline when the batch was written, and nothing while all are online', async () => {
       const published: Array<{ name: string; event: unknown }> = [];
       const online = new Set<string>([SENDER]);
@@ -313,6 +370,7 @@ describe('persister pipeline', () => {
         failed: new Map(),
         inserted: events.length,
         lastSeqWritten: Promise.resolve(),
+        erased: Promise.resolve(),
         notificationsDue: Promise.resolve([]),
         events: new Map(events.map((e) => [e.messageId, e])),
       });

@@ -28,6 +28,7 @@ import { LRUCache } from 'lru-cache';
 import { inboundIdOf, type Judgement, LogState, outcomeOf } from './log-state.js';
 import { dueNotifications, type OnlineUsers, recipientsOf } from './offline-recipients.js';
 import type { PersisterMetrics } from './persister-metrics.js';
+import { RecentMessages } from './recent-messages.js';
 import type { SeqAllocator } from './seq-allocator.js';
 
 /** Where a batch's new log heads go before it is announced (Redis, `LogHeads`). */
@@ -68,6 +69,8 @@ export interface WrittenBatch {
   inserted: number;
   /** Resolves when the log head of every conversation of the batch is raised. */
   lastSeqWritten: Promise<void>;
+  /** Resolves when the text of the batch's deleted messages is erased (the batch is acked after). */
+  erased: Promise<void>;
   /** The new messages whose recipients were offline, with them: what the notifier is told. */
   notificationsDue: Promise<NotificationsDueEvent['messages']>;
   events: ReadonlyMap<string, InboundEvent>;
@@ -124,18 +127,28 @@ export class BatchWriter {
   readonly #deps: BatchWriterDependencies;
   /** Members after the changes this writer made: pushes go to them, whatever an edge's cache said. */
   readonly #members = new LRUCache<string, readonly string[]>({ max: MAX_KNOWN_MEMBER_LISTS });
+  /** Messages written or read lately, with their entries: what commands about them are judged against. */
+  readonly #recent = new RecentMessages();
 
   constructor(deps: BatchWriterDependencies) {
     this.#deps = deps;
   }
 
-  /** Another persister may have changed members meanwhile (this process (re)gained a shard). */
-  forgetMembers(): void {
+  /**
+   * Another persister may have appended meanwhile (this process (re)gained a shard): the members
+   * and messages this writer knew are read again.
+   */
+  forgetLogs(): void {
     this.#members.clear();
+    this.#recent.clear();
   }
 
-  /** Writes the batch; what could not be written is in `failed` (to retry), never thrown. */
-  async write(events: readonly InboundEvent[]): Promise<WrittenBatch> {
+  /**
+   * Writes the batch; what could not be written is in `failed` (to retry), never thrown.
+   * `seenBefore` holds the ids of the events that may have been handled before (redelivered,
+   * retried, replayed); without it every command is looked up as possibly stored.
+   */
+  async write(events: readonly InboundEvent[], seenBefore?: ReadonlySet<string>): Promise<WrittenBatch> {
     const { seqs, messages } = this.#deps;
     const byId = new Map<string, InboundEvent>();
     for (const event of events) if (!byId.has(inboundIdOf(event))) byId.set(inboundIdOf(event), event);
@@ -151,7 +164,7 @@ export class BatchWriter {
     while (pending.length > 0) {
       let plan: Planned[];
       try {
-        plan = await this.#plan(pending);
+        plan = await this.#plan(pending, seenBefore);
       } catch (error) {
         failAll(pending, error);
         break;
@@ -207,7 +220,7 @@ export class BatchWriter {
     const entries: WrittenEntry[] = [];
     const answers: Answer[] = [];
     const pushes: Push[] = [];
-    await this.#applyEffects(final, failed);
+    const { erased } = await this.#applyEffects(final, failed);
     // Who hears of each entry: the members at that point of the log. This writer knows them
     // exactly once it changed them; before that, the latest list an edge sent is the best known.
     const current = new Map<string, readonly string[]>();
@@ -215,7 +228,13 @@ export class BatchWriter {
       current.get(event.conversationId) ?? this.#members.get(event.conversationId) ?? event.members;
     for (const item of final) {
       const { event } = item;
-      if (failed.has(inboundIdOf(event))) continue;
+      if (failed.has(inboundIdOf(event))) {
+        // Its entry may be in the log with its effects still to apply: the message is read
+        // again from the log next time, not judged by what this writer holds.
+        if (event.type === 'command.requested' && 'messageId' in event.command)
+          this.#recent.forget(event.command.messageId);
+        continue;
+      }
       if (event.type === 'message.created') {
         if (item.doc?.kind !== undefined || !item.doc) continue;
         persisted.push(item.doc);
@@ -248,6 +267,10 @@ export class BatchWriter {
       answers.push({ event, outcome });
     }
 
+    // What is in the log now is what later commands about these messages are judged against.
+    for (const doc of persisted) if (!this.#recent.get(doc._id)) this.#recent.hold(doc);
+    for (const { entryId, entry } of entries) this.#recent.append(entryId, entry);
+
     const lastSeqs = new Map<string, number>();
     for (const { conversationId, seq } of [...persisted, ...entries.map((written) => written.entry)])
       lastSeqs.set(conversationId, Math.max(lastSeqs.get(conversationId) ?? 0, seq));
@@ -264,17 +287,33 @@ export class BatchWriter {
     // Observed by `announce`; until then a failure must not count as unhandled.
     lastSeqWritten.catch(() => undefined);
     notificationsDue.catch(() => undefined);
-    return { persisted, entries, answers, pushes, failed, inserted, lastSeqWritten, notificationsDue, events: byId };
+    erased.catch(() => undefined);
+    return {
+      persisted,
+      entries,
+      answers,
+      pushes,
+      failed,
+      inserted,
+      lastSeqWritten,
+      erased,
+      notificationsDue,
+      events: byId,
+    };
   }
 
   /** Seqs and judgements for the events, in order, against the state of their conversations. */
-  async #plan(events: readonly InboundEvent[]): Promise<Planned[]> {
+  async #plan(events: readonly InboundEvent[], seenBefore: ReadonlySet<string> | undefined): Promise<Planned[]> {
     const { seqs, messages, conversations } = this.#deps;
     await this.#timed('seq', () => seqs.prepare(events.map((event) => event.conversationId)));
     const hasCommands = events.some((event) => event.type === 'command.requested');
-    const state = hasCommands
-      ? await this.#timed('state', () => LogState.load({ messages, conversations }, events))
-      : LogState.empty();
+    const sources = {
+      messages,
+      conversations,
+      recent: this.#recent,
+      seenBefore: (event: CommandRequestedEvent) => seenBefore?.has(event.commandId) ?? true,
+    };
+    const state = hasCommands ? await this.#timed('state', () => LogState.load(sources, events)) : LogState.empty();
     const now = new Date();
     return events.map((event): Planned => {
       if (event.type === 'message.created') {
@@ -298,8 +337,15 @@ export class BatchWriter {
    * remove the membership. Re-applied for a command stored before (its effects may not have
    * run), guarded so a late one never undoes a newer change. A failure sends the command round
    * the retry ladder; its entry is stored, so the next pass applies only the effects.
+   *
+   * Renames and membership changes are applied before this returns: later commands are judged
+   * against them. Erasing text is not (nothing judges by it: the log says the message is
+   * deleted), so it runs while the next batch is written, and the returned promise, which
+   * `announce` awaits before the batch is acked, rejects if it failed (the whole batch is then
+   * retried, and the stored delete is erased again). On FerretDB each erasure is a few update
+   * statements, each a commit: in the write path they held up the batches behind a delete.
    */
-  async #applyEffects(items: readonly Planned[], failed: Map<string, string>): Promise<void> {
+  async #applyEffects(items: readonly Planned[], failed: Map<string, string>): Promise<{ erased: Promise<void> }> {
     const { messages, conversations, notifications } = this.#deps;
     const work = items.flatMap((item) => {
       const entryDoc = item.stored ?? (item.doc?.kind !== undefined ? item.doc : undefined);
@@ -309,20 +355,24 @@ export class BatchWriter {
       const erase = item.judgement?.kind === 'entry' ? item.judgement.erase : undefined;
       return [{ id: entryDoc._id, entry, replayed, erase }];
     });
+    const erasures: Array<Promise<void>> = [];
     for (const { id, entry, replayed, erase } of work) {
       try {
         switch (entry.type) {
-          case 'message.deleted': {
-            const ids = erase ?? [
-              entry.messageId,
-              ...(await messages.entriesAbout([entry.messageId]))
-                .filter((doc) => doc.kind === 'message.edited')
-                .map((doc) => doc._id),
-            ];
-            await messages.eraseBodies(ids);
-            await notifications.erasePreviewsOf(entry.messageId);
+          case 'message.deleted':
+            erasures.push(
+              (async () => {
+                const ids = erase ?? [
+                  entry.messageId,
+                  ...(await messages.entriesAbout([entry.messageId]))
+                    .filter((doc) => doc.kind === 'message.edited')
+                    .map((doc) => doc._id),
+                ];
+                await messages.eraseBodies(ids);
+                await notifications.erasePreviewsOf(entry.messageId);
+              })(),
+            );
             break;
-          }
           case 'conversation.renamed':
             await conversations.rename(entry.conversationId, entry.title, entry.seq);
             break;
@@ -344,6 +394,14 @@ export class BatchWriter {
         failed.set(id, describe(error));
       }
     }
+    const erased = Promise.all(erasures).then(
+      () => undefined,
+      (error: unknown) => {
+        this.#deps.logger?.warn({ err: error }, 'erasing deleted text failed; the batch will be retried');
+        throw error;
+      },
+    );
+    return { erased };
   }
 
   /** Runs one phase of a batch and records its time. */
@@ -365,7 +423,7 @@ export class BatchWriter {
   async announce(batch: WrittenBatch): Promise<void> {
     const { pushes, answers } = batch;
     if (pushes.length === 0 && answers.length === 0) return;
-    const [, due] = await Promise.all([batch.lastSeqWritten, batch.notificationsDue]);
+    const [, due] = await Promise.all([batch.lastSeqWritten, batch.notificationsDue, batch.erased]);
     if (pushes.length > 0) {
       const event: LogAppendedEvent = { type: 'log.appended', segments: segmentsOf(pushes) };
       const { publisher } = this.#deps;

@@ -28,6 +28,8 @@ interface Submitted {
   queue: string;
   /** Whether it carries `chat-replayed-at` (counted when it is stored). */
   replayed: boolean;
+  /** Whether it may have been handled before (redelivered, retried or replayed). */
+  seenBefore: boolean;
   settle: (reason?: string) => void;
 }
 
@@ -67,8 +69,13 @@ export class InboundBatcher {
     this.#options = options;
   }
 
-  /** Resolves once the message is stored and announced; rejects with `NotPersistedError` otherwise. */
-  submit(event: InboundEvent, queue: string, replayed = false): Promise<void> {
+  /**
+   * Resolves once the message is stored and announced; rejects with `NotPersistedError` otherwise.
+   * Unless told it is fresh (`seenBefore: false`), an event is taken as possibly handled before.
+   */
+  submit(event: InboundEvent, queue: string, origin: { replayed?: boolean; seenBefore?: boolean } = {}): Promise<void> {
+    const replayed = origin.replayed ?? false;
+    const seenBefore = origin.seenBefore ?? true;
     return new Promise<void>((resolve, reject) => {
       this.#unsettled += 1;
       const settle = (reason?: string) => {
@@ -77,7 +84,7 @@ export class InboundBatcher {
         this.#unsettled -= 1;
         if (this.#unsettled === 0) for (const wake of this.#idle.splice(0)) wake();
       };
-      this.#pending.push({ event, queue, replayed, settle });
+      this.#pending.push({ event, queue, replayed, seenBefore, settle });
       this.#arrivals.arrived();
       this.#schedule();
     });
@@ -141,7 +148,10 @@ export class InboundBatcher {
     const batch = this.#pending.splice(0, this.#options.batchMax);
     const started = performance.now();
     this.#writing = this.#writer
-      .write(batch.map((item) => item.event))
+      .write(
+        batch.map((item) => item.event),
+        new Set(batch.filter((item) => item.seenBefore).map((item) => inboundIdOf(item.event))),
+      )
       .then(
         (written) => {
           this.#inFlight += 1;

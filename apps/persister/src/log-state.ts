@@ -13,6 +13,7 @@ import {
   toChangeEntry,
   toChatMessage,
 } from '@chat/storage';
+import type { RecentMessages } from './recent-messages.js';
 
 /** What the writer decided for one command. */
 export type Judgement =
@@ -44,14 +45,22 @@ interface MessageState {
 export interface LogStateSources {
   messages: MessageRepository;
   conversations: ConversationRepository;
+  /** The messages the writer holds with their entries: a target found here costs no read. */
+  recent: RecentMessages;
+  /**
+   * Whether this event may have been handled before (redelivered, retried or replayed): only
+   * such a command may have its entry stored already. A fresh one's id is not looked up.
+   */
+  seenBefore: (event: CommandRequestedEvent) => boolean;
 }
 
 /**
  * What the writer knows of the conversations of one batch while it judges its commands: the
  * messages they target folded with their entries, the members and titles of the conversations
  * whose membership or title they change, and the commands already written (redeliveries).
- * Loaded with a few queries per batch that holds commands, then moved forward by each message
- * and entry planned in the batch, in order, so a command sees what came before it.
+ * Targets come from the messages the writer holds (`RecentMessages`) or else from the log, with
+ * a few queries per batch; then the state is moved forward by each message and entry planned in
+ * the batch, in order, so a command sees what came before it.
  */
 export class LogState {
   readonly #messages = new Map<string, MessageState>();
@@ -77,16 +86,40 @@ export class LogState {
       if (command.kind.startsWith('member.')) withMembers.add(conversationId);
       if (command.kind === 'conversation.rename') renamed.add(conversationId);
     }
-    // One lookup for both: the commands' own ids (entries stored before) and the target messages.
+    // Targets the writer holds cost nothing; the others, and the commands that may be stored
+    // already, are read from the log (one lookup for both) and held from then on.
+    const missing = [...targets].filter((id) => {
+      const held = sources.recent.get(id);
+      if (!held) return true;
+      state.addMessage(held.doc);
+      for (const [entryId, entry] of [...held.entries].sort(([, a], [, b]) => a.seq - b.seq))
+        state.#apply(entry, entryId);
+      return false;
+    });
+    const maybeStored = commands.filter((event) => sources.seenBefore(event)).map((event) => event.commandId);
     const [found, entries, members, conversations] = await Promise.all([
-      sources.messages.findByIds([...commands.map((event) => event.commandId), ...targets]),
-      sources.messages.entriesAbout([...targets]),
+      maybeStored.length + missing.length > 0
+        ? sources.messages.findByIds([...maybeStored, ...missing])
+        : new Map<string, never>(),
+      missing.length > 0 ? sources.messages.entriesAbout(missing) : [],
       withMembers.size > 0 ? sources.conversations.membersOf([...withMembers]) : new Map<string, string[]>(),
       renamed.size > 0 ? sources.conversations.findManyByIds([...renamed]) : [],
     ]);
+    const aboutMissing = new Map<string, Array<[string, ChangeEntry]>>();
+    for (const doc of entries) {
+      const entry = toChangeEntry(doc);
+      if (!('messageId' in entry)) continue;
+      const about = aboutMissing.get(entry.messageId) ?? [];
+      about.push([doc._id, entry]);
+      aboutMissing.set(entry.messageId, about);
+    }
     for (const doc of found.values()) {
-      if (doc.kind === undefined) state.addMessage(doc);
-      else state.stored.set(doc._id, doc);
+      if (doc.kind !== undefined) {
+        state.stored.set(doc._id, doc);
+        continue;
+      }
+      state.addMessage(doc);
+      sources.recent.hold(doc, aboutMissing.get(doc._id));
     }
     for (const entry of entries) state.#apply(toChangeEntry(entry), entry._id);
     for (const [conversationId, ids] of members) state.#members.set(conversationId, new Set(ids));

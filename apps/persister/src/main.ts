@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
+  attemptsOf,
   BrokerConnection,
   ConfirmPublisher,
   DeadLetters,
@@ -122,7 +123,10 @@ runApp('persister', async () => {
           : 'conversation-id header does not match the message',
       handle: (event, delivery) => {
         balancer?.delivered(shard);
-        return batcher.submit(event, queue, Boolean(delivery.message.properties.headers?.[HEADERS.replayedAt]));
+        const replayed = Boolean(delivery.message.properties.headers?.[HEADERS.replayedAt]);
+        // Only a message delivered before, retried or replayed can have been written already.
+        const seenBefore = replayed || delivery.redelivered || attemptsOf(delivery) > 0;
+        return batcher.submit(event, queue, { replayed, seenBefore });
       },
       // Every message of the shard goes into the batch at once; order is kept by the batcher.
       ordering: { kind: 'concurrent', limit: config.prefetch },
@@ -134,7 +138,7 @@ runApp('persister', async () => {
       // process held of it before is being redelivered.
       onAttached: () => {
         seqs.clear();
-        writer.forgetMembers();
+        writer.forgetLogs();
         batcher.dropQueue(queue);
       },
     });
