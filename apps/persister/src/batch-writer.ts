@@ -6,7 +6,6 @@ import {
   entryConversation,
   entrySeq,
   type InboundEvent,
-  type LogAppendedEvent,
   type LogSegment,
   type MessageCreatedEvent,
   type NotificationsDueEvent,
@@ -415,27 +414,30 @@ export class BatchWriter {
 
   /**
    * Log heads first, then the fanout: a client told of seq N finds lastSeq ≥ N on reconnect.
-   * The notifier's `notifications.due` goes with the fanout, both confirmed. Throws when any of
-   * them fails; then the whole batch is to be retried (it is stored already; a notification
-   * announced twice is one pending message, collapsed by the notifier).
-   * Answers go last and may be lost (the edge then answers `unavailable`, and a repeat is safe).
+   * The pushes wait for nothing else; the notifier's `notifications.due` goes once the batch's
+   * presence read answers, and the batch is done (to be acked) once both are confirmed and its
+   * deleted text is erased. Throws when any of them fails; then the whole batch is to be retried
+   * (it is stored already; a notification announced twice is one pending message, collapsed by
+   * the notifier). Answers go last and may be lost (the edge then answers `unavailable`, and a
+   * repeat is safe).
    */
   async announce(batch: WrittenBatch): Promise<void> {
     const { pushes, answers } = batch;
     if (pushes.length === 0 && answers.length === 0) return;
-    const [, due] = await Promise.all([batch.lastSeqWritten, batch.notificationsDue, batch.erased]);
-    if (pushes.length > 0) {
-      const event: LogAppendedEvent = { type: 'log.appended', segments: segmentsOf(pushes) };
-      const { publisher } = this.#deps;
-      await this.#timed('announce', () =>
-        Promise.all([
-          publisher.publish(EVENTS.logAppended, event),
-          due.length > 0
-            ? publisher.publish(EVENTS.notificationsDue, { type: 'notifications.due', messages: due })
-            : undefined,
-        ]),
-      );
-    }
+    const { publisher } = this.#deps;
+    await batch.lastSeqWritten;
+    const pushed =
+      pushes.length > 0
+        ? this.#timed('announce', () =>
+            publisher.publish(EVENTS.logAppended, { type: 'log.appended', segments: segmentsOf(pushes) }),
+          )
+        : undefined;
+    const notified = batch.notificationsDue.then((messages) =>
+      messages.length > 0
+        ? publisher.publish(EVENTS.notificationsDue, { type: 'notifications.due', messages })
+        : undefined,
+    );
+    await Promise.all([pushed, notified, batch.erased]);
     await Promise.all(
       answers.map(({ event, outcome }) =>
         this.#deps.publisher
