@@ -207,6 +207,21 @@ describe('persister pipeline', () => {
       expect(loads.sort(), 'A loaded twice, B once').to.deep.equal([A, A, B].sort());
     });
 
+    it('reloads the stale counters of many conversations in one batch (a shard taken over from a writer that died)', async () => {
+      const messages = new MemoryMessages();
+      const conversations = [1, 2, 3, 4, 5, 6].map((n) => `0190b000-0000-7000-8000-00000000000${n}`);
+      // The writer that died stored seq 1 of each, and never raised their heads: the hints say 0.
+      for (const id of conversations) messages.store({ ...created(id, 100), messageId: `dead-${id}` }, 1);
+      const loads = new Map<string, number>();
+      const { writer } = writerOver(messages, async (id) => {
+        loads.set(id, (loads.get(id) ?? 0) + 1);
+        return (loads.get(id) ?? 0) > 1 ? (messages.seqsOf(id).at(-1) ?? 0) : 0;
+      });
+      const batch = await writer.write(conversations.map((id) => created(id, 1)));
+      expect([...batch.failed.keys()], 'nothing left for the retry ladder').to.deep.equal([]);
+      for (const id of conversations) expect(messages.seqsOf(id)).to.deep.equal([1, 2]);
+    });
+
     it('gives up on a conversation whose seq stays taken, leaving the rest for the retry ladder', async () => {
       const messages = new MemoryMessages();
       for (let seq = 1; seq <= 10; seq += 1) messages.store({ ...created(A, 100 + seq), messageId: `f-${seq}` }, seq);

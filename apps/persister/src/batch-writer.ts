@@ -88,8 +88,14 @@ export interface BatchWriterDependencies {
   logger?: Logger;
 }
 
-/** Seq conflicts (a stale counter) tolerated in one batch before its rest goes to the retry ladder. */
-const MAX_SEQ_CONFLICTS = 3;
+/**
+ * Seq conflicts (a stale counter) tolerated per conversation in one batch before the rest of the
+ * batch goes to the retry ladder. One is normal for each conversation of a shard taken over from
+ * a writer that died between its insert and raising its heads; more mean another writer keeps
+ * taking the seqs. Counted per batch, a takeover of a few such conversations sent the rest of
+ * the batch round the ladder, and its pushes arrived after later ones.
+ */
+const MAX_SEQ_CONFLICTS_PER_CONVERSATION = 3;
 /** Conversations whose members this writer changed and so knows exactly. */
 const MAX_KNOWN_MEMBER_LISTS = 10_000;
 
@@ -154,7 +160,7 @@ export class BatchWriter {
     const final: Planned[] = [];
     const failed = new Map<string, string>();
     let inserted = 0;
-    let conflicts = 0;
+    const conflicts = new Map<string, number>();
     let pending = [...byId.values()];
     const failAll = (rest: readonly InboundEvent[], error: unknown) => {
       for (const event of rest) failed.set(inboundIdOf(event), describe(error));
@@ -205,9 +211,10 @@ export class BatchWriter {
       } else {
         // The seq is taken by another document: this counter was stale (another persister wrote
         // this conversation meanwhile). Reload it from the database and go on.
-        seqs.conflicted(stuck.doc.conversationId);
-        conflicts += 1;
-        if (conflicts > MAX_SEQ_CONFLICTS) {
+        const conversationId = stuck.doc.conversationId;
+        seqs.conflicted(conversationId);
+        conflicts.set(conversationId, (conflicts.get(conversationId) ?? 0) + 1);
+        if ((conflicts.get(conversationId) ?? 0) > MAX_SEQ_CONFLICTS_PER_CONVERSATION) {
           for (const event of restEvents) failed.set(inboundIdOf(event), 'seq already taken repeatedly; will retry');
           break;
         }
