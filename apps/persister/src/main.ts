@@ -78,7 +78,7 @@ runApp('persister', async () => {
   const publisher = new EventPublisher(confirmPublisher);
   const deadLetters = new DeadLetters(confirmPublisher);
 
-  const messages = new MessageRepository(mongo.collections.messages, mongo.dialect);
+  const messages = new MessageRepository(mongo.collections.messages, mongo.dialect, mongo.operationDeadlineMs);
   const lastSeqs = new LogHeads(redis, config.redis.prefix, messages);
   const seqs = new SeqAllocator(
     (conversationId) => messages.lastSeqOf(conversationId),

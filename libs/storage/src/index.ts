@@ -15,6 +15,7 @@ export {
 } from './messages.js';
 export { connectMongo, type MongoConnectionOptions, type MongoHandle } from './mongo.js';
 export { NotificationRepository } from './notifications.js';
+export { OperationDeadlineError, withDeadline } from './operation-deadline.js';
 export { RefreshTokenRepository, RefreshTokenReusedError } from './refresh-tokens.js';
 export {
   detectDialect,

@@ -8,6 +8,7 @@ import {
 } from '@chat/contracts';
 import { type Collection, type Filter, MongoBulkWriteError } from 'mongodb';
 import type { EntryDocument, LogDocument, MessageDocument } from './documents.js';
+import { withDeadline } from './operation-deadline.js';
 import type { ServerDialect } from './server-dialect.js';
 
 /** Only the log's messages (`kind` is set on every other entry). */
@@ -111,15 +112,21 @@ export interface OrderedInsertResult {
 export class MessageRepository {
   readonly #log: Collection<LogDocument>;
   readonly #dialect: ServerDialect;
+  readonly #deadlineMs: number;
 
-  constructor(log: Collection<LogDocument>, dialect: ServerDialect) {
+  /**
+   * `deadlineMs` bounds the operations the log's writer waits on (`MongoHandle.operationDeadlineMs`):
+   * past it they fail, as a timeout of the driver's own would (see `withDeadline`).
+   */
+  constructor(log: Collection<LogDocument>, dialect: ServerDialect, deadlineMs = Number.POSITIVE_INFINITY) {
     this.#log = log;
     this.#dialect = dialect;
+    this.#deadlineMs = deadlineMs;
   }
 
   /** Which of these ids are stored already, with their documents (a redelivery or a resend). */
   async findByIds(ids: readonly string[]): Promise<Map<string, LogDocument>> {
-    const rows = await this.#dialect.findIn(this.#log, '_id', ids);
+    const rows = await withDeadline(this.#dialect.findIn(this.#log, '_id', ids), this.#deadlineMs, 'find by ids');
     return new Map(rows.map((row) => [row._id, row]));
   }
 
@@ -130,16 +137,20 @@ export class MessageRepository {
   }
 
   findById(id: string): Promise<LogDocument | null> {
-    return this.#log.findOne({ _id: id });
+    return withDeadline(this.#log.findOne({ _id: id }), this.#deadlineMs, 'find by id');
   }
 
   /** The highest seq of a conversation's log (any kind of entry), 0 when it has none. */
   async lastSeqOf(conversationId: string): Promise<number> {
-    const [last] = await this.#log
-      .find({ conversationId }, { projection: { seq: 1 } })
-      .sort({ seq: -1 })
-      .limit(1)
-      .toArray();
+    const [last] = await withDeadline(
+      this.#log
+        .find({ conversationId }, { projection: { seq: 1 } })
+        .sort({ seq: -1 })
+        .limit(1)
+        .toArray(),
+      this.#deadlineMs,
+      'last seq',
+    );
     return last?.seq ?? 0;
   }
 
@@ -155,7 +166,7 @@ export class MessageRepository {
     for (let start = 0; start < documents.length; start += chunkSize) {
       const chunk = documents.slice(start, start + chunkSize);
       try {
-        await this.#log.insertMany(chunk, { ordered: true });
+        await withDeadline(this.#log.insertMany(chunk, { ordered: true }), this.#deadlineMs, 'ordered insert');
         written += chunk.length;
       } catch (error) {
         const inChunk = error instanceof MongoBulkWriteError ? (error.result?.insertedCount ?? 0) : 0;
@@ -213,7 +224,11 @@ export class MessageRepository {
   /** The entries about these messages (edits, deletes, reactions), ascending by seq. */
   async entriesAbout(messageIds: readonly string[]): Promise<EntryDocument[]> {
     if (messageIds.length === 0) return [];
-    const rows = (await this.#dialect.findIn(this.#log, 'messageId', messageIds)) as EntryDocument[];
+    const rows = (await withDeadline(
+      this.#dialect.findIn(this.#log, 'messageId', messageIds),
+      this.#deadlineMs,
+      'entries about messages',
+    )) as EntryDocument[];
     return rows.sort((a, b) => a.seq - b.seq);
   }
 

@@ -21,6 +21,12 @@ export interface MongoHandle {
   collections: Collections;
   /** What the server is, and how the repositories talk to it. */
   dialect: ServerDialect;
+  /**
+   * How long a caller that must not stall (the log's writer) waits for an operation: the server
+   * selection and socket timeouts and a second more, which the driver's own timeouts should
+   * always beat (see `withDeadline`).
+   */
+  operationDeadlineMs: number;
   /** Resolves when the server answers; rejects when it does not within the timeout. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -46,6 +52,8 @@ export async function connectMongo(options: MongoConnectionOptions): Promise<Mon
     db,
     collections: collectionsOf(db),
     dialect,
+    operationDeadlineMs:
+      (options.timeoutMs ?? DEFAULT_TIMEOUT_MS) + (options.socketTimeoutMs ?? DEFAULT_SOCKET_TIMEOUT_MS) + 1_000,
     async ping() {
       await db.command({ ping: 1 });
     },
