@@ -56,4 +56,36 @@ describe('membership cache', () => {
     const results = await Promise.all(reads);
     expect(results.map((c) => [...(c?.members ?? [])])).to.deep.equal([['alice'], ['alice'], ['alice']]);
   });
+
+  it('loads an entry again behind its caller before the expiry, and makes the caller wait after it', async () => {
+    let now = 0;
+    const { repository, pending } = controlledRepository();
+    const cache = new MembershipCache(repository, 1_000, () => now);
+    const first = cache.get('c');
+    await tick();
+    pending.shift()?.(['alice']);
+    await first;
+    // Within the last quarter of its life (expiry drawn within ±10%): answered at once, one load behind.
+    now = 870;
+    expect([...((await cache.get('c'))?.members ?? [])]).to.deep.equal(['alice']);
+    await cache.get('c');
+    await tick();
+    expect(pending, 'one load, however many readers').to.have.length(1);
+    pending.shift()?.(['alice', 'bob']);
+    await tick();
+    await tick();
+    expect([...((await cache.get('c'))?.members ?? [])]).to.deep.equal(['alice', 'bob']);
+    expect(pending, 'the fresh entry answers without a load').to.have.length(0);
+    // Past the expiry the caller waits for the load.
+    now = 870 + 1_200;
+    let answered = false;
+    const late = cache.get('c').then((conversation) => {
+      answered = true;
+      return conversation;
+    });
+    await tick();
+    expect(answered).to.equal(false);
+    pending.shift()?.(['bob']);
+    expect([...((await late)?.members ?? [])]).to.deep.equal(['bob']);
+  });
 });

@@ -19,6 +19,10 @@ const MAX_CACHED = 50_000;
  * cost every active conversation two queries per expiry on every node (docs/benchmarks.md row 17).
  */
 const TTL_MS = 10 * 60_000;
+/** Each entry is believed for the TTL times a factor drawn from this range. */
+const TTL_JITTER = [0.9, 1.1] as const;
+/** In the last quarter of its life, an entry is loaded again behind the caller that finds it. */
+const REFRESH_AHEAD_SHARE = 0.25;
 
 /**
  * Conversation membership without a database round trip per message. Entries are dropped on
@@ -27,21 +31,45 @@ const TTL_MS = 10 * 60_000;
  * conversation run one at a time, newest last: a load asked for after an invalidation waits for
  * the one in flight, so callers are answered in the order they asked (one client's concurrent
  * sends keep their order) and an older result never lands after a newer one.
+ *
+ * In the last quarter of its life an entry is loaded again behind the caller that finds it, so
+ * an active conversation's messages never wait for the safety net's reload: conversations cached
+ * together (a node's start, a burst of traffic) expired together, and their messages queued
+ * behind a wave of queries. Expiries are spread within ±10% of the TTL for the same reason. An
+ * expired or invalidated entry is gone, and its caller waits for the load.
  */
 export class MembershipCache {
   readonly #repository: ConversationRepository;
-  readonly #entries = new LRUCache<string, { value: CachedConversation | null }>({ max: MAX_CACHED, ttl: TTL_MS });
+  readonly #entries = new LRUCache<
+    string,
+    { value: CachedConversation | null; refreshAtMs: number; expiresAtMs: number }
+  >({ max: MAX_CACHED });
   readonly #loading = new Map<string, { generation: number; load: Promise<CachedConversation | null> }>();
   readonly #generations = new Map<string, number>();
 
-  constructor(repository: ConversationRepository) {
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+
+  constructor(repository: ConversationRepository, ttlMs = TTL_MS, now: () => number = Date.now) {
     this.#repository = repository;
+    this.#ttlMs = ttlMs;
+    this.#now = now;
   }
 
   /** The conversation and its members, or null if there is no such conversation. */
   get(conversationId: string): Promise<CachedConversation | null> {
     const cached = this.#entries.get(conversationId);
-    if (cached) return Promise.resolve(cached.value);
+    const now = this.#now();
+    if (cached && now < cached.expiresAtMs) {
+      if (now >= cached.refreshAtMs && !this.#loading.has(conversationId))
+        this.#loadAgain(conversationId).catch(() => undefined);
+      return Promise.resolve(cached.value);
+    }
+    return this.#loadAgain(conversationId);
+  }
+
+  /** Loads the conversation (after any load in flight) and keeps it, unless invalidated meanwhile. */
+  #loadAgain(conversationId: string): Promise<CachedConversation | null> {
     const generation = this.#generations.get(conversationId) ?? 0;
     const inFlight = this.#loading.get(conversationId);
     if (inFlight?.generation === generation) return inFlight.load;
@@ -50,7 +78,12 @@ export class MembershipCache {
     const load: Promise<CachedConversation | null> = previous
       .then(() => this.#load(conversationId))
       .then((value) => {
-        if ((this.#generations.get(conversationId) ?? 0) === generation) this.#entries.set(conversationId, { value });
+        if ((this.#generations.get(conversationId) ?? 0) === generation) {
+          const [low, high] = TTL_JITTER;
+          const expiresAtMs = this.#now() + this.#ttlMs * (low + Math.random() * (high - low));
+          const refreshAtMs = expiresAtMs - this.#ttlMs * REFRESH_AHEAD_SHARE;
+          this.#entries.set(conversationId, { value, refreshAtMs, expiresAtMs });
+        }
         return value;
       })
       .finally(() => {

@@ -6,8 +6,16 @@ import { sessionEpochOf, type UserRepository } from './users.js';
 export const LIVE_ACCOUNT_TTL_MS = 120_000;
 const MAX_CACHED = 100_000;
 
-/** What is known of an account: its session epoch, or that it was deleted. */
-type Standing = { epoch: number; checkedAtMs: number } | 'deleted';
+/**
+ * What is known of an account: its session epoch, until when it is believed, and from when a
+ * frame reads it again in the background; or that it was deleted.
+ */
+type Standing = { epoch: number; refreshAtMs: number; expiresAtMs: number } | 'deleted';
+
+/** Each standing is believed for the TTL times a factor drawn from this range. */
+const TTL_JITTER = [0.9, 1.1] as const;
+/** In the last quarter of its life, a standing is read again behind the frame that finds it. */
+const REFRESH_AHEAD_SHARE = 0.25;
 
 /**
  * Whether a valid token still stands, asked on every authenticated use (a REST call, a user
@@ -18,35 +26,77 @@ type Standing = { epoch: number; checkedAtMs: number } | 'deleted';
  * stays in the LRU. Auth's notices (`deleted`, `sessionsEnded`) update a node at once; the
  * expiry only bounds a notice that never arrived, and `forgetLive` drops every "live" standing
  * when the notices may have been missed (their subscription was down).
+ *
+ * In the last quarter of its life a standing is read again behind the frame that finds it, one
+ * read per user at a time, so an active user's frames never wait for the database: the
+ * standings of users who connected together all expired together, and their frames queued
+ * behind a wave of lookups. Each expiry is drawn within ±10% of the TTL, so such waves spread
+ * out. Past its expiry (a user idle that long, or a TTL of 0) the frame waits for the read, so
+ * the expiry still bounds a lost notice: the first frame after it is judged by the database.
  */
 export class LiveAccounts {
   readonly #users: UserRepository;
   readonly #known = new LRUCache<string, Standing>({ max: MAX_CACHED });
+  readonly #reading = new Map<string, Promise<Standing>>();
+  /** Raised by `forgetLive`: a read that began before it may predate a missed notice, and is not kept. */
+  #generation = 0;
   readonly #ttlMs: number;
+  readonly #now: () => number;
 
-  constructor(users: UserRepository, ttlMs = LIVE_ACCOUNT_TTL_MS) {
+  constructor(users: UserRepository, ttlMs = LIVE_ACCOUNT_TTL_MS, now: () => number = Date.now) {
     this.#users = users;
     this.#ttlMs = ttlMs;
+    this.#now = now;
   }
 
   async verdict(userId: string, sessionEpoch: number): Promise<AccountVerdict> {
     let standing = this.#known.get(userId);
-    if (standing === undefined || (standing !== 'deleted' && Date.now() - standing.checkedAtMs >= this.#ttlMs)) {
-      const user = await this.#users.findById(userId);
-      const known = this.#known.get(userId);
-      // A notice that arrived during the read is newer than the read.
-      standing =
-        known === 'deleted' || !user
-          ? 'deleted'
-          : { epoch: Math.max(sessionEpochOf(user), known?.epoch ?? 0), checkedAtMs: Date.now() };
-      this.#known.set(userId, standing);
+    const now = this.#now();
+    if (standing === undefined || (standing !== 'deleted' && now >= standing.expiresAtMs)) {
+      standing = await this.#read(userId);
+    } else if (standing !== 'deleted' && now >= standing.refreshAtMs) {
+      // Read again behind the frame; a failed read leaves the standing as it was, to expire.
+      this.#read(userId).catch(() => undefined);
     }
     if (standing === 'deleted') return 'deleted';
     return sessionEpoch < standing.epoch ? 'ended' : 'live';
   }
 
+  /** Reads a user's standing from the database, one read per user at a time, and keeps it. */
+  #read(userId: string): Promise<Standing> {
+    const inFlight = this.#reading.get(userId);
+    if (inFlight) return inFlight;
+    const generation = this.#generation;
+    const read = this.#users
+      .findById(userId)
+      .then((user) => {
+        const known = this.#known.get(userId);
+        // A notice that arrived during the read is newer than the read.
+        const standing: Standing =
+          known === 'deleted' || !user
+            ? 'deleted'
+            : { epoch: Math.max(sessionEpochOf(user), known?.epoch ?? 0), ...this.#lifetime() };
+        if (generation === this.#generation) this.#known.set(userId, standing);
+        return standing;
+      })
+      .finally(() => {
+        if (this.#reading.get(userId) === read) this.#reading.delete(userId);
+      });
+    this.#reading.set(userId, read);
+    return read;
+  }
+
+  /** When a standing read now is to be read again in the background, and when it expires. */
+  #lifetime(): { refreshAtMs: number; expiresAtMs: number } {
+    const [low, high] = TTL_JITTER;
+    const expiresAtMs = this.#now() + this.#ttlMs * (low + Math.random() * (high - low));
+    return { refreshAtMs: expiresAtMs - this.#ttlMs * REFRESH_AHEAD_SHARE, expiresAtMs };
+  }
+
   /** Notices may have been missed: ask the database again for every account believed live. */
   forgetLive(): void {
+    this.#generation += 1;
+    this.#reading.clear();
     for (const [userId, standing] of this.#known.entries()) if (standing !== 'deleted') this.#known.delete(userId);
   }
 
@@ -60,7 +110,7 @@ export class LiveAccounts {
     const known = this.#known.get(userId);
     if (known === 'deleted') return;
     // Kept until the usual expiry, then read again (the database has the same epoch or a higher one).
-    const checkedAtMs = known?.checkedAtMs ?? Date.now();
-    this.#known.set(userId, { epoch: Math.max(sessionEpoch, known?.epoch ?? 0), checkedAtMs });
+    const lifetime = known ? { refreshAtMs: known.refreshAtMs, expiresAtMs: known.expiresAtMs } : this.#lifetime();
+    this.#known.set(userId, { epoch: Math.max(sessionEpoch, known?.epoch ?? 0), ...lifetime });
   }
 }
