@@ -5,6 +5,7 @@ import { split } from '../load/pool.js';
 import type { PairSpec, StepResult, Transport } from '../load/protocol.js';
 import { type ServerSide, scrape, serverSideOf } from '../server-metrics.js';
 import { type LatencySummary, round, summarize } from '../stats.js';
+import { refinementRate } from './ladder.js';
 
 export interface StepReport {
   offeredPerS: number;
@@ -106,14 +107,24 @@ export async function endToEnd(options: {
   const runStep = (rate: number) => oneStep(options, rate);
   const steps: StepReport[] = [];
   let stoppedBy = 'the top of the ladder';
+  let lastSustained = 0;
   for (const rate of options.rates) {
     const step = await runStep(rate);
     steps.push(step);
     const failure = failureOf(step);
     if (failure) {
       stoppedBy = `${failure} at ${rate}/s`;
+      const between = refinementRate(lastSustained, rate);
+      if (between !== undefined) {
+        // Measured after the failed step (each step waits for a quiet machine first), listed in
+        // order of rate.
+        const refined = await runStep(between);
+        steps.splice(steps.length - 1, 0, refined);
+        if (failureOf(refined)) stoppedBy += `, and ${failureOf(refined)} at ${between}/s`;
+      }
       break;
     }
+    lastSustained = rate;
   }
   const maxSustainedPerS = Math.max(0, ...steps.filter((s) => !failureOf(s)).map((s) => s.deliveredPerS));
   const half = Math.round(maxSustainedPerS / 2);

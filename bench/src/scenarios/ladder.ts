@@ -13,3 +13,15 @@ export const RATE_LADDER = [
 export function ladderFrom(from: number): number[] {
   return RATE_LADDER.filter((rate) => rate >= from);
 }
+
+/**
+ * The rate of one more step between the last sustained rate and the one that failed, when they
+ * are far enough apart to matter: a ×1.5 ladder alone reads a maximum up to a third below what
+ * the system carries (2,000 sustained and 3,000 failed says nothing of 2,500). Rounded to two
+ * significant figures.
+ */
+export function refinementRate(sustained: number, failed: number): number | undefined {
+  if (sustained <= 0 || failed <= sustained * 1.2) return undefined;
+  const rate = Number(((sustained + failed) / 2).toPrecision(2));
+  return rate > sustained && rate < failed ? rate : undefined;
+}
