@@ -1,5 +1,5 @@
 import type { ConversationKind } from '@chat/contracts';
-import type { ConversationRepository } from '@chat/storage';
+import { type CacheLifetime, type ConversationRepository, cacheLifetime } from '@chat/storage';
 import { LRUCache } from 'lru-cache';
 
 export interface CachedConversation {
@@ -19,10 +19,6 @@ const MAX_CACHED = 50_000;
  * cost every active conversation two queries per expiry on every node (docs/benchmarks.md row 17).
  */
 const TTL_MS = 10 * 60_000;
-/** Each entry is believed for the TTL times a factor drawn from this range. */
-const TTL_JITTER = [0.9, 1.1] as const;
-/** In the last quarter of its life, an entry is loaded again behind the caller that finds it. */
-const REFRESH_AHEAD_SHARE = 0.25;
 
 /**
  * Conversation membership without a database round trip per message. Entries are dropped on
@@ -40,10 +36,7 @@ const REFRESH_AHEAD_SHARE = 0.25;
  */
 export class MembershipCache {
   readonly #repository: ConversationRepository;
-  readonly #entries = new LRUCache<
-    string,
-    { value: CachedConversation | null; refreshAtMs: number; expiresAtMs: number }
-  >({ max: MAX_CACHED });
+  readonly #entries = new LRUCache<string, { value: CachedConversation | null } & CacheLifetime>({ max: MAX_CACHED });
   readonly #loading = new Map<string, { generation: number; load: Promise<CachedConversation | null> }>();
   readonly #generations = new Map<string, number>();
 
@@ -78,12 +71,8 @@ export class MembershipCache {
     const load: Promise<CachedConversation | null> = previous
       .then(() => this.#load(conversationId))
       .then((value) => {
-        if ((this.#generations.get(conversationId) ?? 0) === generation) {
-          const [low, high] = TTL_JITTER;
-          const expiresAtMs = this.#now() + this.#ttlMs * (low + Math.random() * (high - low));
-          const refreshAtMs = expiresAtMs - this.#ttlMs * REFRESH_AHEAD_SHARE;
-          this.#entries.set(conversationId, { value, refreshAtMs, expiresAtMs });
-        }
+        if ((this.#generations.get(conversationId) ?? 0) === generation)
+          this.#entries.set(conversationId, { value, ...cacheLifetime(this.#now(), this.#ttlMs) });
         return value;
       })
       .finally(() => {

@@ -1,3 +1,4 @@
+export { type CacheLifetime, cacheLifetime } from './cache-lifetime.js';
 export { COLLECTION_NAMES, type Collections, collectionsOf } from './collections.js';
 export { ConversationRepository, directKeyOf, membershipIdOf, receiptOf } from './conversations.js';
 export type * from './documents.js';

@@ -1,5 +1,6 @@
 import type { AccountVerdict } from '@chat/contracts';
 import { LRUCache } from 'lru-cache';
+import { type CacheLifetime, cacheLifetime } from './cache-lifetime.js';
 import { sessionEpochOf, type UserRepository } from './users.js';
 
 /** How long an account's standing (exists, and its session epoch) is believed without asking again. */
@@ -10,12 +11,7 @@ const MAX_CACHED = 100_000;
  * What is known of an account: its session epoch, until when it is believed, and from when a
  * frame reads it again in the background; or that it was deleted.
  */
-type Standing = { epoch: number; refreshAtMs: number; expiresAtMs: number } | 'deleted';
-
-/** Each standing is believed for the TTL times a factor drawn from this range. */
-const TTL_JITTER = [0.9, 1.1] as const;
-/** In the last quarter of its life, a standing is read again behind the frame that finds it. */
-const REFRESH_AHEAD_SHARE = 0.25;
+type Standing = ({ epoch: number } & CacheLifetime) | 'deleted';
 
 /**
  * Whether a valid token still stands, asked on every authenticated use (a REST call, a user
@@ -75,7 +71,7 @@ export class LiveAccounts {
         const standing: Standing =
           known === 'deleted' || !user
             ? 'deleted'
-            : { epoch: Math.max(sessionEpochOf(user), known?.epoch ?? 0), ...this.#lifetime() };
+            : { epoch: Math.max(sessionEpochOf(user), known?.epoch ?? 0), ...cacheLifetime(this.#now(), this.#ttlMs) };
         if (generation === this.#generation) this.#known.set(userId, standing);
         return standing;
       })
@@ -84,13 +80,6 @@ export class LiveAccounts {
       });
     this.#reading.set(userId, read);
     return read;
-  }
-
-  /** When a standing read now is to be read again in the background, and when it expires. */
-  #lifetime(): { refreshAtMs: number; expiresAtMs: number } {
-    const [low, high] = TTL_JITTER;
-    const expiresAtMs = this.#now() + this.#ttlMs * (low + Math.random() * (high - low));
-    return { refreshAtMs: expiresAtMs - this.#ttlMs * REFRESH_AHEAD_SHARE, expiresAtMs };
   }
 
   /** Notices may have been missed: ask the database again for every account believed live. */
@@ -110,7 +99,9 @@ export class LiveAccounts {
     const known = this.#known.get(userId);
     if (known === 'deleted') return;
     // Kept until the usual expiry, then read again (the database has the same epoch or a higher one).
-    const lifetime = known ? { refreshAtMs: known.refreshAtMs, expiresAtMs: known.expiresAtMs } : this.#lifetime();
+    const lifetime: CacheLifetime = known
+      ? { refreshAtMs: known.refreshAtMs, expiresAtMs: known.expiresAtMs }
+      : cacheLifetime(this.#now(), this.#ttlMs);
     this.#known.set(userId, { epoch: Math.max(sessionEpoch, known?.epoch ?? 0), ...lifetime });
   }
 }
