@@ -105,12 +105,12 @@ export class LogState {
       withMembers.size > 0 ? sources.conversations.membersOf([...withMembers]) : new Map<string, string[]>(),
       renamed.size > 0 ? sources.conversations.findManyByIds([...renamed]) : [],
     ]);
+    const changes = entries.map((doc): [string, ChangeEntry] => [doc._id, toChangeEntry(doc)]);
     const aboutMissing = new Map<string, Array<[string, ChangeEntry]>>();
-    for (const doc of entries) {
-      const entry = toChangeEntry(doc);
+    for (const [entryId, entry] of changes) {
       if (!('messageId' in entry)) continue;
       const about = aboutMissing.get(entry.messageId) ?? [];
-      about.push([doc._id, entry]);
+      about.push([entryId, entry]);
       aboutMissing.set(entry.messageId, about);
     }
     for (const doc of found.values()) {
@@ -121,7 +121,7 @@ export class LogState {
       state.addMessage(doc);
       sources.recent.hold(doc, aboutMissing.get(doc._id));
     }
-    for (const entry of entries) state.#apply(toChangeEntry(entry), entry._id);
+    for (const [entryId, entry] of changes) state.#apply(entry, entryId);
     for (const [conversationId, ids] of members) state.#members.set(conversationId, new Set(ids));
     for (const conversation of conversations)
       state.#titles.set(conversation._id, { title: conversation.title, seq: conversation.titleSeq ?? null });
