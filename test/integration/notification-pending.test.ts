@@ -19,7 +19,7 @@ describe('notifier: pending messages', () => {
 
   before(() => {
     redis = new Redis(REDIS_URL);
-    pending = new PendingMessages(redis, prefix);
+    pending = new PendingMessages(redis, prefix, 60_000);
   });
 
   after(() => redis.disconnect());
@@ -37,21 +37,45 @@ describe('notifier: pending messages', () => {
       },
     ]);
     const expected = [1, 2, 3].map((n) => ({ id: id(n), seq: n }));
-    expect(await pending.claim(USER, CONVERSATION, 'job-1')).to.deep.equal(expected);
+    expect(await pending.claim(USER, CONVERSATION, 'job-1', Date.now())).to.deep.equal(expected);
     // A message after the claim waits for the next window's job.
     await pending.add([{ userId: USER, conversationId: CONVERSATION, messages: [{ id: id(4), seq: 4 }] }]);
-    expect(await pending.claim(USER, CONVERSATION, 'job-1'), 'a retry of job 1').to.deep.equal(expected);
+    expect(await pending.claim(USER, CONVERSATION, 'job-1', Date.now()), 'a retry of job 1').to.deep.equal(expected);
     await pending.release(USER, CONVERSATION, 'job-1');
-    expect(await pending.claim(USER, CONVERSATION, 'job-2')).to.deep.equal([{ id: id(4), seq: 4 }]);
+    expect(await pending.claim(USER, CONVERSATION, 'job-2', Date.now())).to.deep.equal([{ id: id(4), seq: 4 }]);
     await pending.release(USER, CONVERSATION, 'job-2');
-    expect(await pending.claim(USER, CONVERSATION, 'job-3')).to.deep.equal([]);
+    expect(await pending.claim(USER, CONVERSATION, 'job-3', Date.now())).to.deep.equal([]);
   });
 
   it("claims an earlier version's set of ids too, without seqs", async () => {
     await redis.sadd(`${prefix}:notify:{${USER}:${CONVERSATION}}:pending`, id(7));
     await pending.add([{ userId: USER, conversationId: CONVERSATION, messages: [{ id: id(8), seq: 8 }] }]);
-    expect(await pending.claim(USER, CONVERSATION, 'job-4')).to.deep.equal([{ id: id(8), seq: 8 }, { id: id(7) }]);
-    await pending.release(USER, CONVERSATION, 'job-4');
+    expect(await pending.claim(USER, CONVERSATION, 'job-4', Date.now())).to.deep.equal([
+      { id: id(8), seq: 8 },
+      { id: id(7) },
+    ]);
+    // The streak ends with the claim: nothing of the (user, conversation) is left behind.
+    await pending.release(USER, CONVERSATION, 'job-4', true);
+    expect(await redis.keys(`${prefix}:notify:*`)).to.deep.equal([]);
+  });
+
+  it('counts each claimed window once in the streak, answers it to the next window, and ends it on request', async () => {
+    const window = (n: number) => [{ userId: USER, conversationId: CONVERSATION, messages: [{ id: id(n), seq: n }] }];
+    expect(await pending.add(window(10)), 'no streak before the first notification').to.deep.equal([undefined]);
+    await pending.claim(USER, CONVERSATION, 'job-5', 1_000);
+    await pending.claim(USER, CONVERSATION, 'job-5', 1_500);
+    expect(await pending.add(window(11)), 'a retry does not count again').to.deep.equal([{ sent: 1, lastAtMs: 1_000 }]);
+    await pending.claim(USER, CONVERSATION, 'job-6', 5_000);
+    // A job that finds nothing pending (its window was claimed by another) does not count.
+    await pending.claim(USER, CONVERSATION, 'job-7', 6_000);
+    expect(await pending.add(window(12))).to.deep.equal([{ sent: 2, lastAtMs: 5_000 }]);
+    const ttlMs = await redis.pttl(`${prefix}:notify:{${USER}:${CONVERSATION}}:streak`);
+    expect(ttlMs).to.be.within(1, 60_000);
+    await pending.endStreaks([{ userId: USER, conversationId: CONVERSATION }]);
+    expect(await pending.add(window(13))).to.deep.equal([undefined]);
+    await pending.claim(USER, CONVERSATION, 'job-8', 9_000);
+    for (const job of ['job-5', 'job-6', 'job-7']) await pending.release(USER, CONVERSATION, job);
+    await pending.release(USER, CONVERSATION, 'job-8', true);
     expect(await redis.keys(`${prefix}:notify:*`)).to.deep.equal([]);
   });
 });

@@ -43,13 +43,14 @@ describe('notifier: a message that arrives while its window is being notified (i
   it('schedules a new job for a message that lands after the claim', async () => {
     const logger = createLogger({ app: 'test', level: 'silent' });
     const metrics = notifierMetrics(new Registry(), queue);
-    const pending = new PendingMessages(redis, prefix);
+    const pending = new PendingMessages(redis, prefix, 120_000);
     const presence = new PresenceStore(redis, prefix);
     // A long window: the deduplication key outlives the moment the job runs.
     const scheduler = new NotificationScheduler(
       queue,
       pending,
-      { collapseMs: 60_000, attempts: 1, backoffMs: 1_000 },
+      presence,
+      { collapseMs: 60_000, collapseMaxMs: 60_000, attempts: 1, backoffMs: 1_000 },
       logger,
       metrics,
     );

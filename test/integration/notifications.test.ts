@@ -3,6 +3,8 @@ import { Queue } from 'bullmq';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
+import { gapAfter } from '../../apps/notifier/src/notification-pacing.js';
+import { PresenceStore } from '../../libs/presence-store/src/index.js';
 import { type AppProcess, REPO_ROOT, startApp } from '../support/app-process.js';
 import { ChatClient } from '../support/chat-client.js';
 import { get } from '../support/http.js';
@@ -18,11 +20,13 @@ import { verifiedOnArrival, WebhookReceiver } from '../support/webhook-receiver.
 const SECRET = 'test-webhook-secret-of-some-length';
 const BOARD_TOKEN = 'test-board-token-of-some-length';
 const COLLAPSE_MS = 1_500;
+const COLLAPSE_MAX_MS = 10_000;
 
 /**
  * Offline recipients get one notification per conversation and window, through a real webhook
  * that fails first and then accepts; online members and the sender get none; who reads or comes
- * online meanwhile gets none; and jobs survive a notifier SIGKILL.
+ * online meanwhile gets none; jobs survive a notifier SIGKILL; and a conversation that stays
+ * unread is notified less and less often, until its recipient is back.
  */
 describe('offline notifications', function () {
   this.timeout(120_000);
@@ -48,6 +52,7 @@ describe('offline notifications', function () {
       NOTIFIER_WEBHOOK_URL: url,
       NOTIFIER_WEBHOOK_SECRET: SECRET,
       NOTIFIER_COLLAPSE_MS: String(COLLAPSE_MS),
+      NOTIFIER_COLLAPSE_MAX_MS: String(COLLAPSE_MAX_MS),
       // A second or more between attempts, so a retry's timestamp differs from the first one's.
       NOTIFIER_BACKOFF_MS: '1000',
       NOTIFIER_WEBHOOK_TIMEOUT_MS: '2000',
@@ -264,6 +269,69 @@ describe('offline notifications', function () {
       const stored = await queue.getJob(job.id);
       expect(stored?.attemptsMade).to.equal(2);
       expect(stored?.stacktrace).to.deep.equal([]);
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+  });
+
+  it('spaces the notifications of a conversation that stays unread ever further apart, and starts over once its recipient was back', async () => {
+    receiver.answerWith(() => 200);
+    const conversationId = await group('busy while away');
+    // Twelve seconds of chatter while bob is away: one notification per window would be eight.
+    const sent: string[] = [];
+    const until = Date.now() + 12_000;
+    while (Date.now() < until) {
+      sent.push(...(await send(conversationId, [`busy ${sent.length}`])));
+      await sleep(200);
+    }
+    const notified = () => forConversation(conversationId).flatMap((request) => request.json.messageIds as string[]);
+    await eventually('every message notified', () => notified().length >= sent.length || null, 30_000);
+    const notices = forConversation(conversationId);
+    expect(notices.map((notice) => notice.json.userId)).to.satisfy((ids: string[]) => ids.every((id) => id === bob.id));
+    expect(notified(), 'each message in exactly one notification').to.deep.equal(sent);
+    const pacing = { collapseMs: COLLAPSE_MS, collapseMaxMs: COLLAPSE_MAX_MS };
+    // Each gap is at least the streak's: 3 s, then 6 s, then 10 s (the longest window). A job
+    // that runs late only lengthens a gap; 300 ms covers the webhook's own latency.
+    const gaps = notices.slice(1).map((notice, index) => notice.at - (notices[index]?.at ?? 0));
+    expect(gaps.length, 'notifications after the first').to.be.within(2, 3);
+    for (const [index, gap] of gaps.entries()) {
+      expect(gap, `gap ${index + 1} of ${gaps.join(', ')} ms`).to.be.at.least(gapAfter(index + 1, pacing) - 300);
+    }
+
+    // Bob comes back and leaves: once he is seen offline, the next message is news again, and
+    // its window is the first, short one, not the rest of the 10 s gap.
+    const back = await ChatClient.connect(system.edges[0]?.url ?? '', bob.accessToken);
+    const returnedAt = Date.now();
+    back.close();
+    await back.closed;
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue('notifications', { connection: redis, prefix: `${REDIS_PREFIX}:bull` });
+    try {
+      const presence = new PresenceStore(redis, REDIS_PREFIX);
+      await eventually(
+        'bob seen offline',
+        async () => ((await presence.lastSeenOf([bob.id])).get(bob.id) ?? 0) >= returnedAt,
+        10_000,
+      );
+      const welcomedAt = Date.now();
+      const [welcome] = await send(conversationId, ['welcome back']);
+      // Whatever state the job is in by now (its window is short, and may have closed already).
+      const job = await eventually('the window job', async () =>
+        (await queue.getJobs(['delayed', 'wait', 'active', 'completed'])).find(
+          (candidate) => candidate.data.conversationId === conversationId && candidate.timestamp >= welcomedAt,
+        ),
+      );
+      expect(job.opts.delay).to.equal(COLLAPSE_MS);
+      const last = await eventually(
+        'the notification after the return',
+        () =>
+          forConversation(conversationId).at(-1)?.json.messageIds.includes(welcome)
+            ? forConversation(conversationId).at(-1)
+            : null,
+        20_000,
+      );
+      expect(last?.json.messageIds).to.deep.equal([welcome]);
     } finally {
       await queue.close();
       redis.disconnect();

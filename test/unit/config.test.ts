@@ -79,6 +79,14 @@ describe('configuration', () => {
     expect(ok.webhook?.url).to.equal('http://127.0.0.1:9/hook');
   });
 
+  it('paces notifications between the collapse window and a longest window no shorter than it', () => {
+    expect(loadConfig(notifierEnv, {})).to.include({ collapseMs: 2_000, collapseMaxMs: 60_000 });
+    expect(() => loadConfig(notifierEnv, { NOTIFIER_COLLAPSE_MS: '5000', NOTIFIER_COLLAPSE_MAX_MS: '4000' })).to.throw(
+      ConfigError,
+      /NOTIFIER_COLLAPSE_MAX_MS: must be at least NOTIFIER_COLLAPSE_MS/,
+    );
+  });
+
   it('offers the queue board only with credentials, read-only and on loopback host names unless configured', () => {
     const board = (env: Record<string, string>) => loadConfig(notifierEnv, env).board;
     expect(board({})).to.equal(undefined);

@@ -48,7 +48,8 @@ runApp('notifier', async () => {
   const registry = createMetricsRegistry('notifier', String(config.http.port));
   const metrics = notifierMetrics(registry, queue);
   const presence = new PresenceStore(redis, config.redis.prefix);
-  const pending = new PendingMessages(redis, config.redis.prefix);
+  // A streak outlives its longest gap, so a conversation that keeps busy keeps its pace.
+  const pending = new PendingMessages(redis, config.redis.prefix, 2 * config.collapseMaxMs);
   const transport = config.webhook ? new WebhookTransport(config.webhook) : new LogTransport(logger);
 
   const worker = new Worker<NotifyJobData>(
@@ -93,7 +94,13 @@ runApp('notifier', async () => {
   const scheduler = new NotificationScheduler(
     queue,
     pending,
-    { collapseMs: config.collapseMs, attempts: config.attempts, backoffMs: config.backoffMs },
+    presence,
+    {
+      collapseMs: config.collapseMs,
+      collapseMaxMs: config.collapseMaxMs,
+      attempts: config.attempts,
+      backoffMs: config.backoffMs,
+    },
     logger,
     metrics,
   );
@@ -132,6 +139,7 @@ runApp('notifier', async () => {
     {
       transport: transport.name,
       collapseMs: config.collapseMs,
+      collapseMaxMs: config.collapseMaxMs,
       attempts: config.attempts,
       queueBoard: config.board ? QUEUE_BOARD_PATH : 'off (no NOTIFIER_BOARD_TOKEN or NOTIFIER_BOARD_USER)',
     },

@@ -21,9 +21,11 @@ import type { NotificationTransport } from './transports/transport.js';
  */
 export const MAX_RANGE_READ_ENTRIES = 500;
 
-export type NotifyOutcome =
-  | { sent: string; count: number }
-  | { skipped: 'nothing pending' | 'online' | 'not a member' | 'already read' | 'already sent' };
+type SkipReason = 'nothing pending' | 'online' | 'not a member' | 'already read' | 'already sent';
+export type NotifyOutcome = { sent: string; count: number } | { skipped: SkipReason };
+
+/** A recipient who is here, has read, or has left is not waiting on this conversation any more. */
+const ENDS_STREAK: ReadonlySet<SkipReason> = new Set(['online', 'not a member', 'already read']);
 
 export interface NotificationProcessorDependencies {
   pending: PendingMessages;
@@ -38,7 +40,8 @@ export interface NotificationProcessorDependencies {
 
 /**
  * One notification job: ends its window's deduplication (what arrives from now on makes a new
- * job), claims the window's messages, checks presence and the read cursor once
+ * job), claims the window's messages (counted in the streak that paces the next window: a
+ * recipient found online, caught up or gone ends it), checks presence and the read cursor once
  * more (a recipient who came online or read them meanwhile is not notified), sends through the
  * transport (a failure throws, and BullMQ retries with backoff), then records it in MongoDB.
  * A notification already recorded is never sent again.
@@ -48,7 +51,12 @@ export function notificationProcessor(deps: NotificationProcessorDependencies) {
     const { userId, conversationId } = job.data;
     const jobId = job.id ?? '';
     const finish = async (outcome: NotifyOutcome): Promise<NotifyOutcome> => {
-      await deps.pending.release(userId, conversationId, jobId);
+      await deps.pending.release(
+        userId,
+        conversationId,
+        jobId,
+        'skipped' in outcome && ENDS_STREAK.has(outcome.skipped),
+      );
       if ('skipped' in outcome) deps.metrics.skipped.inc({ reason: outcome.skipped });
       else deps.metrics.sent.inc({ transport: deps.transport.name });
       return outcome;
@@ -57,7 +65,7 @@ export function notificationProcessor(deps: NotificationProcessorDependencies) {
     // keeps a deduplication key with a TTL until it expires, even once this job has finished.
     // (Removed only if it still names this job.)
     await job.removeDeduplicationKey();
-    const claimed = await deps.pending.claim(userId, conversationId, jobId);
+    const claimed = await deps.pending.claim(userId, conversationId, jobId, Date.now());
     if (claimed.length === 0) return finish({ skipped: 'nothing pending' });
     if (await deps.presence.hasSession(userId)) return finish({ skipped: 'online' });
     const membership = await deps.conversations.findMembership(conversationId, userId);

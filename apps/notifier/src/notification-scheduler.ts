@@ -1,6 +1,8 @@
 import type { NotificationsDueEvent } from '@chat/contracts';
 import type { Logger } from '@chat/logger';
+import type { PresenceStore } from '@chat/presence-store';
 import type { Queue } from 'bullmq';
+import { type PacingOptions, streakHolds, windowDelay } from './notification-pacing.js';
 import type { NotifierMetrics } from './notifier-metrics.js';
 import type { PendingMessages, PendingWindow } from './pending-messages.js';
 
@@ -9,8 +11,7 @@ export interface NotifyJobData {
   conversationId: string;
 }
 
-export interface SchedulerOptions {
-  collapseMs: number;
+export interface SchedulerOptions extends PacingOptions {
   attempts: number;
   backoffMs: number;
 }
@@ -25,10 +26,12 @@ export function collapseKeyOf(userId: string, conversationId: string): string {
  * when it wrote the batch) and, for each (user, conversation), remembers the messages and
  * schedules one job per collapse window: BullMQ deduplication drops the window's later jobs, and
  * the one job, delayed by the window, collects every message of it and checks presence again.
+ * The window lengthens while the conversation stays unread (notification-pacing.ts).
  */
 export class NotificationScheduler {
   readonly #queue: Queue<NotifyJobData>;
   readonly #pending: PendingMessages;
+  readonly #presence: PresenceStore;
   readonly #options: SchedulerOptions;
   readonly #logger: Logger;
   readonly #metrics: NotifierMetrics;
@@ -36,12 +39,14 @@ export class NotificationScheduler {
   constructor(
     queue: Queue<NotifyJobData>,
     pending: PendingMessages,
+    presence: PresenceStore,
     options: SchedulerOptions,
     logger: Logger,
     metrics: NotifierMetrics,
   ) {
     this.#queue = queue;
     this.#pending = pending;
+    this.#presence = presence;
     this.#options = options;
     this.#logger = logger;
     this.#metrics = metrics;
@@ -49,7 +54,9 @@ export class NotificationScheduler {
 
   /**
    * Schedules a batch's due notifications: the messages of each (user, conversation) go into its
-   * pending set and make one job, all in two round trips (one for the sets, one `addBulk`).
+   * pending set and make one job, delayed as the window's streak says. Two round trips, one after
+   * the other: the sets with their streaks and the recipients' last-seen times, then `addBulk`
+   * (and one more to end the streaks of recipients who came back meanwhile).
    * Throws when Redis is unreachable (its worker requeues the event; adding a message twice is
    * harmless, and the job of a window is deduplicated).
    */
@@ -63,14 +70,30 @@ export class NotificationScheduler {
         windows.set(key, window);
       }
     }
-    await this.#pending.add([...windows.values()]);
+    const opened = [...windows.values()];
+    const [streaks, lastSeen] = await Promise.all([
+      this.#pending.add(opened),
+      this.#presence.lastSeenOf([...new Set(opened.map((window) => window.userId))]),
+    ]);
+    const nowMs = Date.now();
+    const jobs = opened.map((window, index) => {
+      const streak = streaks[index];
+      const seen = lastSeen.get(window.userId);
+      return {
+        window,
+        ended: streak !== undefined && !streakHolds(streak, seen),
+        delay: windowDelay(streak, seen, nowMs, this.#options),
+      };
+    });
+    await this.#pending.endStreaks(jobs.filter((job) => job.ended).map((job) => job.window));
     await this.#queue.addBulk(
-      [...windows].map(([key, { userId, conversationId }]) => ({
+      jobs.map(({ window: { userId, conversationId }, delay }) => ({
         name: 'notify',
         data: { userId, conversationId },
         opts: {
-          delay: this.#options.collapseMs,
-          deduplication: { id: key, ttl: this.#options.collapseMs },
+          delay,
+          // As long as the window: every message of it joins this one job.
+          deduplication: { id: collapseKeyOf(userId, conversationId), ttl: delay },
           attempts: this.#options.attempts,
           backoff: { type: 'exponential', delay: this.#options.backoffMs },
           removeOnComplete: { age: 24 * 3600, count: 10_000 },

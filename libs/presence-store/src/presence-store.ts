@@ -161,6 +161,21 @@ export class PresenceStore {
     return userIds.filter((_, index) => statuses[index] === 'online');
   }
 
+  /**
+   * When each of these users was last seen online (ms since the epoch), in one MGET; a user
+   * never seen, or online now for the first time, has no entry.
+   */
+  async lastSeenOf(userIds: readonly string[]): Promise<Map<string, number>> {
+    if (userIds.length === 0) return new Map();
+    const seen = await this.#redis.mget(userIds.map((userId) => this.#keys.seen(userId)));
+    const lastSeen = new Map<string, number>();
+    userIds.forEach((userId, index) => {
+      const at = seen[index];
+      if (at) lastSeen.set(userId, Number(at));
+    });
+    return lastSeen;
+  }
+
   /** Whether the user has a live session right now (no grace): what the notifier asks. */
   async hasSession(userId: string): Promise<boolean> {
     return (await this.#redis.scard(this.#keys.sessions(userId))) > 0;

@@ -32,6 +32,11 @@ export const notifierEnv = z
     NOTIFIER_BACKOFF_MS: positiveInt(1_000),
     /** Messages to one user in one conversation within this window become one notification. */
     NOTIFIER_COLLAPSE_MS: positiveInt(2_000),
+    /**
+     * While a conversation stays unread, each further notification waits twice as long as the gap
+     * before it, up to this.
+     */
+    NOTIFIER_COLLAPSE_MAX_MS: positiveInt(60_000),
     NOTIFIER_CONCURRENCY: positiveInt(16),
     /**
      * Who may see the queue board (/queues): `Authorization: Bearer <token>` (scripts), HTTP basic
@@ -54,6 +59,13 @@ export const notifierEnv = z
     }),
   })
   .superRefine((env, ctx) => {
+    if (env.NOTIFIER_COLLAPSE_MAX_MS < env.NOTIFIER_COLLAPSE_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['NOTIFIER_COLLAPSE_MAX_MS'],
+        message: 'must be at least NOTIFIER_COLLAPSE_MS',
+      });
+    }
     if (env.NOTIFIER_WEBHOOK_URL !== undefined && env.NOTIFIER_WEBHOOK_SECRET === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -87,6 +99,7 @@ export const notifierEnv = z
     attempts: env.NOTIFIER_ATTEMPTS,
     backoffMs: env.NOTIFIER_BACKOFF_MS,
     collapseMs: env.NOTIFIER_COLLAPSE_MS,
+    collapseMaxMs: env.NOTIFIER_COLLAPSE_MAX_MS,
     concurrency: env.NOTIFIER_CONCURRENCY,
     board: queueBoardConfigOf(env),
   }));
