@@ -58,8 +58,8 @@ export class BenchSystem {
     ]);
   }
 
-  /** Names of the edges and persisters, in order (`ws-edge-1`, `ws-edge-2`; `persister-1`, ...). */
-  names(role: 'edge' | 'persister'): string[] {
+  /** Names of the apps of a role, in order (`ws-edge-1`, `ws-edge-2`; `persister-1`, ...; `notifier`). */
+  names(role: 'edge' | 'persister' | 'notifier'): string[] {
     return this.#ofRole(role).map((instance) => instance.name);
   }
 

@@ -266,6 +266,7 @@ async function main(): Promise<void> {
           await system.startPersisters();
           return system.names('persister').map((name) => system.metricsUrl(name));
         },
+        notifierMetricsUrl: system.names('notifier').map((name) => system.metricsUrl(name))[0],
         maxDrainMs: options.maxDrainMs,
         meter,
         log,

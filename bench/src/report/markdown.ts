@@ -68,9 +68,9 @@ export function markdownOf(r: BenchResults): string {
     lines.push(
       '### Drain (queued while the persisters were stopped)',
       '',
-      '| messages | conversations | queued at | drained at | drain time | complete |',
-      '|---|---|---|---|---|---|',
-      `| ${d.messages} | ${d.conversations} | ${d.publishPerS}/s | ${d.drainPerS}/s | ${d.drainSeconds} s | ${d.complete ? 'yes' : `**no** (${d.persisted} written)`} |`,
+      '| messages | conversations | queued at | drained at | drain time | complete | notification jobs meanwhile |',
+      '|---|---|---|---|---|---|---|',
+      `| ${d.messages} | ${d.conversations} | ${d.publishPerS}/s | ${d.drainPerS}/s | ${d.drainSeconds} s | ${d.complete ? 'yes' : `**no** (${d.persisted} written)`} | ${d.notificationJobs ?? '–'} |`,
       '',
     );
   }

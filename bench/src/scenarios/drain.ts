@@ -15,6 +15,11 @@ export interface DrainReport {
   /** False when the wait ran out (`maxDrainMs`): the rate is then over what was written by then. */
   complete: boolean;
   persisted: number;
+  /**
+   * Notification jobs the notifier finished (sent or skipped) while draining: the recipients of
+   * the drained messages are offline, so the drain also notifies them.
+   */
+  notificationJobs?: number;
   /** CPU per persisted message while draining. */
   cpu?: CpuCost;
 }
@@ -33,6 +38,8 @@ export async function drain(options: {
   messages: number;
   stopPersisters: () => Promise<void>;
   startPersisters: () => Promise<string[]>;
+  /** Where the notifier's metrics are: its jobs are counted over the drain. */
+  notifierMetricsUrl?: string;
   /** Bounds the run: past this, the drain is reported as incomplete instead of waited for. */
   maxDrainMs: number;
   meter?: CpuMeter;
@@ -70,6 +77,11 @@ export async function drain(options: {
   await connection.close();
   options.log(`  queued ${options.messages} messages at ${round(publishPerS, 0)}/s; starting the persisters`);
 
+  const notificationJobs = async () =>
+    options.notifierMetricsUrl === undefined
+      ? undefined
+      : finishedJobs(await (await fetch(`${options.notifierMetricsUrl}/metrics`)).text());
+  const jobsBefore = await notificationJobs();
   const metricsUrls = await options.startPersisters();
   const cpuBefore = options.meter?.snapshot();
   const startedAt = performance.now();
@@ -85,6 +97,7 @@ export async function drain(options: {
     await sleep(100);
   }
   const cpuAfter = options.meter?.snapshot();
+  const jobsAfter = await notificationJobs();
   const drainSeconds = (performance.now() - (firstWriteAt || startedAt)) / 1000;
   const report: DrainReport = {
     messages: options.messages,
@@ -94,10 +107,11 @@ export async function drain(options: {
     drainSeconds: round(drainSeconds, 2),
     complete: persisted >= options.messages,
     persisted,
+    ...(jobsBefore !== undefined && jobsAfter !== undefined ? { notificationJobs: jobsAfter - jobsBefore } : {}),
     ...(cpuBefore && cpuAfter ? { cpu: costBetween(cpuBefore, cpuAfter, persisted) } : {}),
   };
   options.log(
-    `  ${report.complete ? 'drained' : 'NOT drained in time:'} ${persisted}/${options.messages} in ${report.drainSeconds} s: ${report.drainPerS}/s`,
+    `  ${report.complete ? 'drained' : 'NOT drained in time:'} ${persisted}/${options.messages} in ${report.drainSeconds} s: ${report.drainPerS}/s; ${report.notificationJobs ?? '?'} notification jobs meanwhile`,
   );
   return report;
 }
@@ -105,4 +119,16 @@ export async function drain(options: {
 function persistedCount(metrics: string): number {
   const line = metrics.split('\n').find((l) => l.startsWith('chat_persister_messages_persisted_total'));
   return Number(line?.split(' ').at(-1) ?? 0);
+}
+
+/** Every sample of the notifier's sent and skipped counters, summed over their labels. */
+function finishedJobs(metrics: string): number {
+  return metrics
+    .split('\n')
+    .filter(
+      (l) =>
+        l.startsWith('chat_notifier_notifications_sent_total') ||
+        l.startsWith('chat_notifier_notifications_skipped_total'),
+    )
+    .reduce((sum, l) => sum + Number(l.split(' ').at(-1) ?? 0), 0);
 }
