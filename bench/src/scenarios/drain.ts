@@ -3,6 +3,7 @@ import { EXCHANGES, HEADERS } from '@chat/broker';
 import amqp from 'amqplib';
 import { createdEvent } from '../baselines/message-shape.js';
 import { type CpuCost, type CpuMeter, costBetween } from '../cost/cpu-meter.js';
+import { scrape } from '../server-metrics.js';
 import { round } from '../stats.js';
 
 export interface DrainReport {
@@ -77,10 +78,15 @@ export async function drain(options: {
   await connection.close();
   options.log(`  queued ${options.messages} messages at ${round(publishPerS, 0)}/s; starting the persisters`);
 
-  const notificationJobs = async () =>
-    options.notifierMetricsUrl === undefined
-      ? undefined
-      : finishedJobs(await (await fetch(`${options.notifierMetricsUrl}/metrics`)).text());
+  // The notifier's sent and skipped counters, summed over their labels.
+  const notificationJobs = async () => {
+    if (options.notifierMetricsUrl === undefined) return undefined;
+    const sums = await scrape([options.notifierMetricsUrl]);
+    return (
+      (sums.get('chat_notifier_notifications_sent_total') ?? 0) +
+      (sums.get('chat_notifier_notifications_skipped_total') ?? 0)
+    );
+  };
   const jobsBefore = await notificationJobs();
   const metricsUrls = await options.startPersisters();
   const cpuBefore = options.meter?.snapshot();
@@ -119,16 +125,4 @@ export async function drain(options: {
 function persistedCount(metrics: string): number {
   const line = metrics.split('\n').find((l) => l.startsWith('chat_persister_messages_persisted_total'));
   return Number(line?.split(' ').at(-1) ?? 0);
-}
-
-/** Every sample of the notifier's sent and skipped counters, summed over their labels. */
-function finishedJobs(metrics: string): number {
-  return metrics
-    .split('\n')
-    .filter(
-      (l) =>
-        l.startsWith('chat_notifier_notifications_sent_total') ||
-        l.startsWith('chat_notifier_notifications_skipped_total'),
-    )
-    .reduce((sum, l) => sum + Number(l.split(' ').at(-1) ?? 0), 0);
 }
