@@ -1,15 +1,11 @@
-import { createLogger } from '@chat/logger';
-import { PresenceStore } from '@chat/presence-store';
 import type { ConversationRepository, MessageDocument, MessageRepository, NotificationRepository } from '@chat/storage';
 import { Queue } from 'bullmq';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { Registry } from 'prom-client';
 import { notificationProcessor } from '../../apps/notifier/src/notification-processor.js';
-import { NotificationScheduler, type NotifyJobData } from '../../apps/notifier/src/notification-scheduler.js';
-import { notifierMetrics } from '../../apps/notifier/src/notifier-metrics.js';
-import { PendingMessages } from '../../apps/notifier/src/pending-messages.js';
+import type { NotifyJobData } from '../../apps/notifier/src/notification-scheduler.js';
 import type { NotificationTransport } from '../../apps/notifier/src/transports/transport.js';
+import { notificationScheduling } from '../support/notification-scheduling.js';
 import { REDIS_PREFIX, REDIS_URL } from '../support/test-environment.js';
 
 const CONVERSATION = '0190b000-0000-7000-8000-000000000001';
@@ -41,24 +37,12 @@ describe('notifier: a message that arrives while its window is being notified (i
   });
 
   it('schedules a new job for a message that lands after the claim', async () => {
-    const logger = createLogger({ app: 'test', level: 'silent' });
-    const metrics = notifierMetrics(new Registry(), queue);
-    const pending = new PendingMessages(redis, prefix, 120_000);
-    const presence = new PresenceStore(redis, prefix);
+    const { logger, metrics, pending, presence, scheduler: notifier } = notificationScheduling(redis, queue, prefix);
     // A long window: the deduplication key outlives the moment the job runs. The job is run here
     // long before it is due, so the message after its claim goes through a second notifier (one
     // of several instances): the first knows its job is not due yet and would rightly add none.
-    const [scheduler, secondNotifier] = [1, 2].map(
-      () =>
-        new NotificationScheduler(
-          queue,
-          pending,
-          presence,
-          { collapseMs: 60_000, collapseMaxMs: 60_000, attempts: 1, backoffMs: 1_000 },
-          logger,
-          metrics,
-        ),
-    ) as [NotificationScheduler, NotificationScheduler];
+    const scheduler = notifier();
+    const secondNotifier = notifier();
     const process = notificationProcessor({
       pending,
       presence,

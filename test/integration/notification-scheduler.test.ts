@@ -1,12 +1,8 @@
-import { createLogger } from '@chat/logger';
-import { PresenceStore } from '@chat/presence-store';
 import { Queue } from 'bullmq';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { Registry } from 'prom-client';
-import { NotificationScheduler, type NotifyJobData } from '../../apps/notifier/src/notification-scheduler.js';
-import { notifierMetrics } from '../../apps/notifier/src/notifier-metrics.js';
-import { PendingMessages } from '../../apps/notifier/src/pending-messages.js';
+import type { NotifyJobData } from '../../apps/notifier/src/notification-scheduler.js';
+import { notificationScheduling } from '../support/notification-scheduling.js';
 import { REDIS_PREFIX, REDIS_URL } from '../support/test-environment.js';
 
 const CONVERSATION = '0190b000-0000-7000-8000-000000000002';
@@ -35,21 +31,8 @@ describe('notifier: one job per window, added once by the notifier that created 
   });
 
   it('adds a job for the first message of a window only, and every message joins it', async () => {
-    const pending = new PendingMessages(redis, prefix, 120_000);
-    const presence = new PresenceStore(redis, prefix);
-    const metrics = notifierMetrics(new Registry(), queue);
-    const logger = createLogger({ app: 'test', level: 'silent' });
-    const [first, second] = [1, 2].map(
-      () =>
-        new NotificationScheduler(
-          queue,
-          pending,
-          presence,
-          { collapseMs: 60_000, collapseMaxMs: 60_000, attempts: 1, backoffMs: 1_000 },
-          logger,
-          metrics,
-        ),
-    ) as [NotificationScheduler, NotificationScheduler];
+    const { pending, scheduler } = notificationScheduling(redis, queue, prefix);
+    const [first, second] = [scheduler(), scheduler()];
     const due = (n: number) => ({
       type: 'notifications.due' as const,
       messages: [{ conversationId: CONVERSATION, messageId: id(n), seq: n, recipients: [RECIPIENT] }],
