@@ -9,8 +9,9 @@ const id = (n: number) => `0190b000-0000-7000-8000-0000000001${String(n).padStar
 
 /**
  * A window's pending messages in real Redis: kept by seq (the job reads them as one range of the
- * log), claimed once per job and found again by a retry of it, and the plain set of ids that
- * versions before `notifications.due` carried seqs kept is claimed with them.
+ * log), claimed once per job with the previews the writer sent and found again by a retry of
+ * it, and the plain set of ids that versions before `notifications.due` carried seqs kept is
+ * claimed with them.
  */
 describe('notifier: pending messages', () => {
   const prefix = `${REDIS_PREFIX}-pending`;
@@ -45,6 +46,28 @@ describe('notifier: pending messages', () => {
     expect(await pending.claim(USER, CONVERSATION, 'job-2', Date.now())).to.deep.equal([{ id: id(4), seq: 4 }]);
     await pending.release(USER, CONVERSATION, 'job-2');
     expect(await pending.claim(USER, CONVERSATION, 'job-3', Date.now())).to.deep.equal([]);
+  });
+
+  it("claims the writer's previews with their window, each with its epoch, and leaves later ones to the next window", async () => {
+    const message = (n: number) => ({ id: id(n), seq: n, preview: `text ${n}: with a colon` });
+    await pending.add([{ userId: USER, conversationId: CONVERSATION, rewritesEpoch: 41, messages: [message(20)] }]);
+    // An event of a writer before previews: its message has none.
+    await pending.add([{ userId: USER, conversationId: CONVERSATION, messages: [{ id: id(21), seq: 21 }] }]);
+    await pending.add([{ userId: USER, conversationId: CONVERSATION, rewritesEpoch: 42, messages: [message(22)] }]);
+    const expected = [
+      { id: id(20), seq: 20, preview: { epoch: 41, text: 'text 20: with a colon' } },
+      { id: id(21), seq: 21 },
+      { id: id(22), seq: 22, preview: { epoch: 42, text: 'text 22: with a colon' } },
+    ];
+    expect(await pending.claim(USER, CONVERSATION, 'job-p1', Date.now())).to.deep.equal(expected);
+    await pending.add([{ userId: USER, conversationId: CONVERSATION, rewritesEpoch: 42, messages: [message(23)] }]);
+    expect(await pending.claim(USER, CONVERSATION, 'job-p1', Date.now()), 'a retry').to.deep.equal(expected);
+    await pending.release(USER, CONVERSATION, 'job-p1');
+    expect(await pending.claim(USER, CONVERSATION, 'job-p2', Date.now())).to.deep.equal([
+      { id: id(23), seq: 23, preview: { epoch: 42, text: 'text 23: with a colon' } },
+    ]);
+    await pending.release(USER, CONVERSATION, 'job-p2', true);
+    expect(await redis.keys(`${prefix}:notify:*`)).to.deep.equal([]);
   });
 
   it("claims an earlier version's set of ids too, without seqs", async () => {

@@ -1,15 +1,11 @@
-import type { ConversationRepository, MessageDocument, MessageRepository, NotificationRepository } from '@chat/storage';
 import { Queue } from 'bullmq';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { notificationProcessor } from '../../apps/notifier/src/notification-processor.js';
 import type { NotifyJobData } from '../../apps/notifier/src/notification-scheduler.js';
-import type { NotificationTransport } from '../../apps/notifier/src/transports/transport.js';
-import { notificationScheduling } from '../support/notification-scheduling.js';
+import { notificationScheduling, REWRITES_EPOCH } from '../support/notification-scheduling.js';
 import { REDIS_PREFIX, REDIS_URL } from '../support/test-environment.js';
 
 const CONVERSATION = '0190b000-0000-7000-8000-000000000001';
-const SENDER = '0190b000-0000-7000-8000-0000000000a1';
 const RECIPIENT = '0190b000-0000-7000-8000-0000000000b0';
 
 /**
@@ -22,7 +18,6 @@ describe('notifier: a message that arrives while its window is being notified (i
   const prefix = `${REDIS_PREFIX}-race`;
   let redis: Redis;
   let queue: Queue<NotifyJobData>;
-  const stored = new Map<string, MessageDocument>();
   const sent: string[][] = [];
 
   before(async () => {
@@ -37,45 +32,19 @@ describe('notifier: a message that arrives while its window is being notified (i
   });
 
   it('schedules a new job for a message that lands after the claim', async () => {
-    const { logger, metrics, pending, presence, scheduler: notifier } = notificationScheduling(redis, queue, prefix);
+    const { processor, scheduler: notifier } = notificationScheduling(redis, queue, prefix);
     // A long window: the deduplication key outlives the moment the job runs. The job is run here
     // long before it is due, so the message after its claim goes through a second notifier (one
     // of several instances): the first knows its job is not due yet and would rightly add none.
     const scheduler = notifier();
     const secondNotifier = notifier();
-    const process = notificationProcessor({
-      pending,
-      presence,
-      conversations: { findMembership: async () => ({ readSeq: 0 }) } as unknown as ConversationRepository,
-      messages: {
-        findByIds: async (ids: string[]) => new Map(ids.map((id) => [id, stored.get(id)] as const)),
-        entries: async (_conversationId: string, afterSeq: number, _limit: number, upToSeq: number) =>
-          [...stored.values()].filter((doc) => doc.seq > afterSeq && doc.seq <= upToSeq),
-      } as unknown as MessageRepository,
-      notifications: { wasSent: async () => false, record: async () => undefined } as unknown as NotificationRepository,
-      transport: {
-        name: 'test',
-        send: async (notification: { messageIds: string[] }) => {
-          sent.push(notification.messageIds);
-        },
-      } as unknown as NotificationTransport,
-      logger,
-      metrics,
-    });
+    const process = processor((notification) => sent.push(notification.messageIds));
     const persist = async (seq: number, through = scheduler) => {
       const id = `0190b000-0000-7000-8000-00000000010${seq}`;
-      stored.set(id, {
-        _id: id,
-        conversationId: CONVERSATION,
-        seq,
-        senderId: SENDER,
-        clientMsgId: `c${seq}`,
-        body: `m${seq}`,
-        createdAt: new Date(),
-      });
       await through.handle({
         type: 'notifications.due',
-        messages: [{ conversationId: CONVERSATION, messageId: id, seq, recipients: [RECIPIENT] }],
+        rewritesEpoch: REWRITES_EPOCH,
+        messages: [{ conversationId: CONVERSATION, messageId: id, seq, recipients: [RECIPIENT], preview: `m${seq}` }],
       });
       return id;
     };

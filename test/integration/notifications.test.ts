@@ -141,6 +141,34 @@ describe('offline notifications', function () {
     expect(stored[0]).to.include({ userId: bob.id, count: 3, transport: 'webhook' });
   });
 
+  it("takes an unchanged window's messages from its pending set, and reads the log for a window edited or deleted in since", async () => {
+    receiver.answerWith(() => 200);
+    const windowsRead = async (source: 'pending' | 'log') => {
+      const text = await (await fetch(`${notifier.metricsUrl}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('chat_notifier_windows_read_total{') && l.includes(`source="${source}"`));
+      return Number(line?.split(' ').at(-1) ?? 0);
+    };
+    const before = { pending: await windowsRead('pending'), log: await windowsRead('log') };
+    const unchanged = await group('unchanged');
+    const unchangedIds = await send(unchanged, ['first', 'second, the latest']);
+    const changed = await group('changed');
+    const [kept, deleted, edited] = await send(changed, ['kept', 'deleted before the window closed', 'as sent']);
+    await aliceClient.request('message.delete', { conversationId: changed, messageId: deleted });
+    await aliceClient.request('message.edit', { conversationId: changed, messageId: edited, body: 'as edited' });
+
+    const [fromPending] = await eventually('the unchanged window notified', () => someFor(unchanged), 20_000);
+    expect(fromPending?.json).to.include({ userId: bob.id, count: 2, preview: 'second, the latest' });
+    expect(fromPending?.json.messageIds).to.deep.equal(unchangedIds);
+    // The log as it is now: the deleted message is not told of, and the preview is the edited text.
+    const [fromLog] = await eventually('the changed window notified', () => someFor(changed), 20_000);
+    expect(fromLog?.json).to.include({ userId: bob.id, count: 2, preview: 'as edited' });
+    expect(fromLog?.json.messageIds).to.deep.equal([kept, edited]);
+    expect(await windowsRead('pending')).to.equal(before.pending + 1);
+    expect(await windowsRead('log')).to.equal(before.log + 1);
+  });
+
   it('tells the notifier nothing of messages between members who are online', async () => {
     const handled = async () => {
       const text = await (await fetch(`${notifier.metricsUrl}/metrics`)).text();

@@ -118,6 +118,7 @@ describe('delivery bugs', () => {
         conversations: {} as ConversationRepository,
         notifications: {} as NotificationRepository,
         lastSeqs: { raise: async () => undefined },
+        rewrites: { raise: async () => 1 },
         presence: { withSessions: async () => new Set<string>() },
         metrics: { phase: { startTimer: () => () => undefined } } as unknown as PersisterMetrics,
       });

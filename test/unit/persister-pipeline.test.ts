@@ -153,6 +153,7 @@ function writerOver(messages: MemoryMessages, loadLastSeq: (conversationId: stri
     conversations: {} as ConversationRepository,
     notifications: {} as NotificationRepository,
     lastSeqs: heads,
+    rewrites: { raise: async () => 1 },
     // Everyone online: nobody is due a notification (the notifier's side has a test of its own).
     presence: { withSessions: async (userIds: readonly string[]) => new Set(userIds) },
     metrics: persisterMetrics(new Registry()),
@@ -289,6 +290,7 @@ describe('persister pipeline', () => {
         conversations: {} as ConversationRepository,
         notifications: {} as NotificationRepository,
         lastSeqs: { raise: async () => undefined },
+        rewrites: { raise: async () => 7 },
         presence: { withSessions: async (userIds) => new Set(userIds.filter((userId) => online.has(userId))) },
         metrics: persisterMetrics(new Registry()),
       });
@@ -296,9 +298,10 @@ describe('persister pipeline', () => {
       expect(published.map((p) => p.name).sort()).to.deep.equal(['log.appended', 'notifications.due']);
       expect(published.find((p) => p.name === 'notifications.due')?.event).to.deep.equal({
         type: 'notifications.due',
+        rewritesEpoch: 7,
         messages: [
-          { conversationId: A, messageId: 'a-1', seq: 1, recipients: [OTHER] },
-          { conversationId: B, messageId: 'b-1', seq: 1, recipients: [OTHER] },
+          { conversationId: A, messageId: 'a-1', seq: 1, recipients: [OTHER], preview: 'a 1' },
+          { conversationId: B, messageId: 'b-1', seq: 1, recipients: [OTHER], preview: 'b 1' },
         ],
       });
       online.add(OTHER);
@@ -386,7 +389,7 @@ describe('persister pipeline', () => {
         inserted: events.length,
         lastSeqWritten: Promise.resolve(),
         erased: Promise.resolve(),
-        notificationsDue: Promise.resolve([]),
+        notificationsDue: Promise.resolve(undefined),
         events: new Map(events.map((e) => [e.messageId, e])),
       });
       return { writer, writes, announces, writtenAll };

@@ -11,7 +11,13 @@ import {
   startMetricsServer,
   startOpsServer,
 } from '@chat/runtime';
-import { ConversationRepository, connectMongo, MessageRepository, NotificationRepository } from '@chat/storage';
+import {
+  ConversationRepository,
+  connectMongo,
+  LogRewrites,
+  MessageRepository,
+  NotificationRepository,
+} from '@chat/storage';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { notificationProcessor } from './notification-processor.js';
@@ -63,6 +69,7 @@ runApp('notifier', async () => {
         mongo.dialect,
       ),
       messages: new MessageRepository(mongo.collections.messages, mongo.dialect),
+      rewrites: new LogRewrites(redis, config.redis.prefix),
       notifications: new NotificationRepository(mongo.collections.notifications, mongo.dialect),
       transport,
       logger,

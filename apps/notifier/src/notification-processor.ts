@@ -1,25 +1,18 @@
 import type { Logger } from '@chat/logger';
 import type { PresenceStore } from '@chat/presence-store';
-import type {
-  ConversationRepository,
-  LogDocument,
-  MessageDocument,
-  MessageRepository,
-  NotificationRepository,
-} from '@chat/storage';
+import type { ConversationRepository, MessageRepository, NotificationRepository, RewriteHead } from '@chat/storage';
 import type { Job } from 'bullmq';
-import { type Notification, notificationIdOf, previewOf } from './notification.js';
+import { type Notification, notificationIdOf } from './notification.js';
 import type { NotifyJobData } from './notification-scheduler.js';
 import type { NotifierMetrics } from './notifier-metrics.js';
-import type { PendingMessage, PendingMessages } from './pending-messages.js';
+import type { PendingMessages } from './pending-messages.js';
 import type { NotificationTransport } from './transports/transport.js';
+import { unreadFromLog, unreadFromPending } from './unread-messages.js';
 
-/**
- * A window's messages are read as one range of the log when it spans at most this many entries;
- * past it (a busy group), by id. On FerretDB each id is a query of its own (libs/storage's
- * `ServerDialect.findIn`), which made notifications the drain's largest database cost.
- */
-export const MAX_RANGE_READ_ENTRIES = 500;
+/** The last edit or delete of a conversation's log (libs/storage's `LogRewrites`). */
+export interface RewriteHeads {
+  of(conversationId: string): Promise<RewriteHead | undefined>;
+}
 
 type SkipReason = 'nothing pending' | 'online' | 'not a member' | 'already read' | 'already sent';
 export type NotifyOutcome = { sent: string; count: number } | { skipped: SkipReason };
@@ -32,6 +25,7 @@ export interface NotificationProcessorDependencies {
   presence: PresenceStore;
   conversations: ConversationRepository;
   messages: MessageRepository;
+  rewrites: RewriteHeads;
   notifications: NotificationRepository;
   transport: NotificationTransport;
   logger: Logger;
@@ -42,9 +36,10 @@ export interface NotificationProcessorDependencies {
  * One notification job: ends its window's deduplication (what arrives from now on makes a new
  * job), claims the window's messages (counted in the streak that paces the next window: a
  * recipient found online, caught up or gone ends it), checks presence and the read cursor once
- * more (a recipient who came online or read them meanwhile is not notified), sends through the
- * transport (a failure throws, and BullMQ retries with backoff), then records it in MongoDB.
- * A notification already recorded is never sent again.
+ * more (a recipient who came online or read them meanwhile is not notified), takes the unread
+ * messages from the claim when none of them changed since (unread-messages.ts) or else from the
+ * log, sends through the transport (a failure throws, and BullMQ retries with backoff), then
+ * records it in MongoDB. A notification already recorded is never sent again.
  */
 export function notificationProcessor(deps: NotificationProcessorDependencies) {
   return async (job: Job<NotifyJobData>): Promise<NotifyOutcome> => {
@@ -68,22 +63,26 @@ export function notificationProcessor(deps: NotificationProcessorDependencies) {
     const claimed = await deps.pending.claim(userId, conversationId, jobId, Date.now());
     if (claimed.length === 0) return finish({ skipped: 'nothing pending' });
     if (await deps.presence.hasSession(userId)) return finish({ skipped: 'online' });
-    const membership = await deps.conversations.findMembership(conversationId, userId);
+    const [membership, rewrites] = await Promise.all([
+      deps.conversations.findMembership(conversationId, userId),
+      // Without it the log is read: slower, never wrong.
+      deps.rewrites.of(conversationId).catch(() => undefined),
+    ]);
     if (!membership) return finish({ skipped: 'not a member' });
-    // A message deleted since it was sent has no text left to show, and is not notified.
-    const unread = (await readPending(deps.messages, conversationId, claimed, membership.readSeq))
-      .filter((doc): doc is MessageDocument & { body: string } => doc.kind === undefined && doc.body !== undefined)
-      .filter((message) => message.seq > membership.readSeq)
-      .sort((a, b) => a.seq - b.seq);
-    const latest = unread.at(-1);
-    if (!latest) return finish({ skipped: 'already read' });
+    let unread = unreadFromPending(claimed, membership.readSeq, rewrites);
+    if (unread) deps.metrics.windowsRead.inc({ source: 'pending' });
+    else {
+      deps.metrics.windowsRead.inc({ source: 'log' });
+      unread = await unreadFromLog(deps.messages, conversationId, claimed, membership.readSeq);
+    }
+    if (unread.latestPreview === undefined) return finish({ skipped: 'already read' });
 
     const notification: Notification = {
       userId,
       conversationId,
-      messageIds: unread.map((message) => message._id),
-      count: unread.length,
-      preview: previewOf(latest.body),
+      messageIds: unread.ids,
+      count: unread.ids.length,
+      preview: unread.latestPreview,
       // The job's own time: every retry sends the same body.
       createdAt: new Date(job.timestamp).toISOString(),
     };
@@ -103,39 +102,4 @@ export function notificationProcessor(deps: NotificationProcessorDependencies) {
     );
     return finish({ sent: notificationId, count: notification.count });
   };
-}
-
-/**
- * The stored documents of the claimed messages not read yet: those with seqs as one range read
- * of the log (the entries between them included, then dropped), the rest by id.
- */
-async function readPending(
-  messages: MessageRepository,
-  conversationId: string,
-  claimed: readonly PendingMessage[],
-  readSeq: number,
-): Promise<LogDocument[]> {
-  const unreadIds = new Set<string>();
-  const byIdOnly: string[] = [];
-  let lowest = Number.POSITIVE_INFINITY;
-  let highest = 0;
-  for (const { id, seq } of claimed) {
-    if (seq === undefined) byIdOnly.push(id);
-    else if (seq > readSeq) {
-      unreadIds.add(id);
-      lowest = Math.min(lowest, seq);
-      highest = Math.max(highest, seq);
-    }
-  }
-  const afterSeq = lowest - 1;
-  const inRange =
-    unreadIds.size === 0
-      ? []
-      : highest - afterSeq <= MAX_RANGE_READ_ENTRIES
-        ? (await messages.entries(conversationId, afterSeq, highest - afterSeq, highest)).filter((doc) =>
-            unreadIds.has(doc._id),
-          )
-        : [...(await messages.findByIds([...unreadIds])).values()];
-  const legacy = byIdOnly.length > 0 ? [...(await messages.findByIds(byIdOnly)).values()] : [];
-  return [...inRange, ...legacy];
 }

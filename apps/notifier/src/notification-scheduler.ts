@@ -6,7 +6,7 @@ import type { Queue } from 'bullmq';
 import { type PacingOptions, streakHolds, windowDelay } from './notification-pacing.js';
 import type { NotifierMetrics } from './notifier-metrics.js';
 import { OpenWindows } from './open-windows.js';
-import type { PendingMessages, PendingWindow } from './pending-messages.js';
+import type { AnnouncedMessage, PendingMessages, PendingWindow } from './pending-messages.js';
 
 export interface NotifyJobData {
   userId: string;
@@ -65,13 +65,13 @@ export class NotificationScheduler {
    * who came back meanwhile). Throws when Redis is unreachable (its worker requeues the event;
    * adding a message twice is harmless, and the job of a window is deduplicated).
    */
-  async handle({ messages }: NotificationsDueEvent): Promise<void> {
-    const windows = new Map<string, PendingWindow & { messages: Array<{ id: string; seq: number }> }>();
-    for (const { conversationId, messageId, seq, recipients } of messages) {
+  async handle({ messages, rewritesEpoch }: NotificationsDueEvent): Promise<void> {
+    const windows = new Map<string, PendingWindow & { messages: AnnouncedMessage[] }>();
+    for (const { conversationId, messageId, seq, recipients, preview } of messages) {
       for (const userId of recipients) {
         const key = collapseKeyOf(userId, conversationId);
-        const window = windows.get(key) ?? { userId, conversationId, messages: [] };
-        window.messages.push({ id: messageId, seq });
+        const window = windows.get(key) ?? { userId, conversationId, rewritesEpoch, messages: [] };
+        window.messages.push({ id: messageId, seq, ...(preview === undefined ? {} : { preview }) });
         windows.set(key, window);
       }
     }

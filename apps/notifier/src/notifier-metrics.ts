@@ -34,6 +34,12 @@ export function notifierMetrics(registry: Registry, queue: Queue) {
       labelNames: ['reason'],
       registers,
     }),
+    windowsRead: new Counter({
+      name: 'chat_notifier_windows_read_total',
+      help: 'Notification windows of an offline member, by where their unread messages were found: in the claimed pending set (pending: none changed since announced) or in the log (log: an edit or delete since, or no preview)',
+      labelNames: ['source'],
+      registers,
+    }),
     attemptFailures: new Counter({
       name: 'chat_notifier_attempt_failures_total',
       help: 'Failed delivery attempts (each is retried with backoff until the attempts run out)',

@@ -35,6 +35,14 @@ export interface LogHeadWriter {
   raise(heads: ReadonlyMap<string, number>): Promise<void>;
 }
 
+/**
+ * Where a batch's edits and deletes are recorded before it is announced (Redis, `LogRewrites`),
+ * answering the epoch they went into.
+ */
+export interface LogRewriteWriter {
+  raise(rewrites: ReadonlyMap<string, number>): Promise<number>;
+}
+
 /** A change entry of the batch, durable with its effects, to push. */
 export interface WrittenEntry {
   entryId: string;
@@ -66,12 +74,12 @@ export interface WrittenBatch {
   failed: Map<string, string>;
   /** Newly inserted (excludes duplicates of earlier writes). */
   inserted: number;
-  /** Resolves when the log head of every conversation of the batch is raised. */
+  /** Resolves when the log head of every conversation of the batch is raised, and its rewrites recorded. */
   lastSeqWritten: Promise<void>;
   /** Resolves when the text of the batch's deleted messages is erased (the batch is acked after). */
   erased: Promise<void>;
-  /** The new messages whose recipients were offline, with them: what the notifier is told. */
-  notificationsDue: Promise<NotificationsDueEvent['messages']>;
+  /** The new messages whose recipients were offline, with them: what the notifier is told (none: undefined). */
+  notificationsDue: Promise<NotificationsDueEvent | undefined>;
   events: ReadonlyMap<string, InboundEvent>;
 }
 
@@ -82,6 +90,7 @@ export interface BatchWriterDependencies {
   seqs: SeqAllocator;
   publisher: EventPublisher;
   lastSeqs: LogHeadWriter;
+  rewrites: LogRewriteWriter;
   /** Who is online: the batch's offline recipients are due a notification. */
   presence: OnlineUsers;
   metrics: PersisterMetrics;
@@ -278,20 +287,41 @@ export class BatchWriter {
     for (const { entryId, entry } of entries) this.#recent.append(entryId, entry);
 
     const lastSeqs = new Map<string, number>();
+    const rewrites = new Map<string, number>();
     for (const { conversationId, seq } of [...persisted, ...entries.map((written) => written.entry)])
       lastSeqs.set(conversationId, Math.max(lastSeqs.get(conversationId) ?? 0, seq));
-    const lastSeqWritten =
-      lastSeqs.size > 0 ? this.#timed('last_seq', () => this.#deps.lastSeqs.raise(lastSeqs)) : Promise.resolve();
-    // Who of the recipients is offline, asked while the heads are raised (one Redis round trip each).
+    for (const { entry } of entries)
+      if (entry.type === 'message.edited' || entry.type === 'message.deleted')
+        rewrites.set(entry.conversationId, Math.max(rewrites.get(entry.conversationId) ?? 0, entry.seq));
     const recipients = recipientsOf(pushes);
-    const notificationsDue =
-      recipients.length > 0
-        ? this.#timed('presence', () => this.#deps.presence.withSessions(recipients)).then((online) =>
-            dueNotifications(pushes, online),
+    // Heads and rewrites in one phase: two commands on one connection, sent together. The
+    // rewrites' epoch is asked for only when someone may be notified.
+    const raised =
+      lastSeqs.size > 0
+        ? this.#timed('last_seq', () =>
+            Promise.all([
+              this.#deps.lastSeqs.raise(lastSeqs),
+              rewrites.size > 0 || recipients.length > 0 ? this.#deps.rewrites.raise(rewrites) : undefined,
+            ]),
           )
-        : Promise.resolve([]);
+        : Promise.resolve([undefined, undefined] as const);
+    const lastSeqWritten = raised.then(() => undefined);
+    const rewritesEpoch = raised.then(([, epoch]) => epoch);
+    // Who of the recipients is offline, asked while the heads are raised (one Redis round trip each).
+    const notificationsDue: Promise<NotificationsDueEvent | undefined> =
+      recipients.length > 0
+        ? Promise.all([
+            this.#timed('presence', () => this.#deps.presence.withSessions(recipients)),
+            rewritesEpoch,
+          ]).then(([online, epoch]) => {
+            const messages = dueNotifications(pushes, online);
+            if (messages.length === 0) return undefined;
+            return { type: 'notifications.due', ...(epoch === undefined ? {} : { rewritesEpoch: epoch }), messages };
+          })
+        : Promise.resolve(undefined);
     // Observed by `announce`; until then a failure must not count as unhandled.
     lastSeqWritten.catch(() => undefined);
+    rewritesEpoch.catch(() => undefined);
     notificationsDue.catch(() => undefined);
     erased.catch(() => undefined);
     return {
@@ -439,10 +469,8 @@ export class BatchWriter {
             publisher.publish(EVENTS.logAppended, { type: 'log.appended', segments: segmentsOf(pushes) }),
           )
         : undefined;
-    const notified = batch.notificationsDue.then((messages) =>
-      messages.length > 0
-        ? publisher.publish(EVENTS.notificationsDue, { type: 'notifications.due', messages })
-        : undefined,
+    const notified = batch.notificationsDue.then((event) =>
+      event ? publisher.publish(EVENTS.notificationsDue, event) : undefined,
     );
     await Promise.all([pushed, notified, batch.erased]);
     await Promise.all(

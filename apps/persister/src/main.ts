@@ -31,6 +31,7 @@ import {
   ConversationRepository,
   connectMongo,
   LogHeads,
+  LogRewrites,
   MessageRepository,
   NotificationRepository,
 } from '@chat/storage';
@@ -97,6 +98,7 @@ runApp('persister', async () => {
     seqs,
     publisher,
     lastSeqs,
+    rewrites: new LogRewrites(redis, config.redis.prefix),
     presence: new PresenceStore(redis, config.redis.prefix),
     metrics,
     logger,

@@ -1,4 +1,4 @@
-import type { NotificationsDueEvent } from '@chat/contracts';
+import { type NotificationsDueEvent, previewOf } from '@chat/contracts';
 
 /** Which of some users have a session on any edge now (the presence store, one Redis round trip). */
 export interface OnlineUsers {
@@ -7,7 +7,10 @@ export interface OnlineUsers {
 
 /** A push of a written batch, as far as notifications care: the entry and who gets it. */
 interface PushLike {
-  entry: { type: string; message?: { id: string; conversationId: string; seq: number; senderId: string } };
+  entry: {
+    type: string;
+    message?: { id: string; conversationId: string; seq: number; senderId: string; body?: string };
+  };
   members: readonly string[];
 }
 
@@ -23,7 +26,8 @@ export function recipientsOf(pushes: readonly PushLike[]): string[] {
 
 /**
  * The batch's new messages that have recipients without a session anywhere, each with those
- * recipients: what the notifier is told (`notifications.due`). Empty when everyone is online.
+ * recipients and its preview: what the notifier is told (`notifications.due`). Empty when
+ * everyone is online.
  */
 export function dueNotifications(
   pushes: readonly PushLike[],
@@ -35,7 +39,13 @@ export function dueNotifications(
     if (!message) continue;
     const recipients = members.filter((userId) => userId !== message.senderId && !online.has(userId));
     if (recipients.length > 0)
-      due.push({ conversationId: message.conversationId, messageId: message.id, seq: message.seq, recipients });
+      due.push({
+        conversationId: message.conversationId,
+        messageId: message.id,
+        seq: message.seq,
+        recipients,
+        ...(message.body === undefined ? {} : { preview: previewOf(message.body) }),
+      });
   }
   return due;
 }

@@ -2,7 +2,6 @@ import {
   ChatError,
   type Conversation,
   type CurrentMessage,
-  FoldedMessage,
   type HistoryQuery,
   type LogCommand,
   type LogEntry,
@@ -16,7 +15,7 @@ import type {
   MessageRepository,
   UserRepository,
 } from '@chat/storage';
-import { directKeyOf, toChangeEntry, toChatMessage, toLogEntry } from '@chat/storage';
+import { directKeyOf, toLogEntry } from '@chat/storage';
 import { v7 as uuidv7 } from 'uuid';
 import { UNREAD_COUNT_CAP } from './limits.js';
 import type { LogCommands } from './log-commands.js';
@@ -234,13 +233,8 @@ export class ConversationService {
   /** A page of messages in their current state: folded with the entries about them, as the asker sees them. */
   async history(userId: string, query: HistoryQuery): Promise<CurrentMessage[]> {
     await this.requireMember(userId, query.conversationId);
-    const documents = await this.#deps.messages.page(query);
-    const folded = new Map(documents.map((document) => [document._id, new FoldedMessage(toChatMessage(document))]));
-    for (const entry of await this.#deps.messages.entriesAbout([...folded.keys()])) {
-      const change = toChangeEntry(entry);
-      if ('messageId' in change) folded.get(change.messageId)?.apply(change);
-    }
-    return [...folded.values()].map((message) => message.current(userId));
+    const folded = await this.#deps.messages.folded(await this.#deps.messages.page(query));
+    return folded.map((message) => message.current(userId));
   }
 
   /**

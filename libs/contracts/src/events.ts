@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { clientMsgId, groupTitle, MAX_GROUP_MEMBERS, MAX_MESSAGE_BODY_BYTES, messageBody, seq } from './chat.js';
 import { ERROR_CODES } from './errors.js';
 import { changeEntry, emoji } from './log-entries.js';
+import { PREVIEW_MAX_CHARS } from './notification-preview.js';
 import { id } from './primitives.js';
 
 /**
@@ -130,9 +131,15 @@ export type LogAppendedEvent = z.output<typeof logAppendedEvent>;
  * chat.events → the notifier only: a written batch's new messages whose recipients were offline
  * when it was written, each with those recipients. The writer looks presence up once per batch,
  * so the notifier hears only of what it acts on: while everyone is online it hears nothing.
+ *
+ * Each message comes with its preview, and the batch with the epoch of the log rewrites it was
+ * written in (libs/storage's `LogRewrites`): a window none of whose messages was edited or
+ * deleted since is notified without reading the log. Both are absent from events of writers
+ * before them; the notifier then reads the log.
  */
 export const notificationsDueEvent = z.object({
   type: z.literal('notifications.due'),
+  rewritesEpoch: z.number().int().min(1).optional(),
   messages: z
     .array(
       z.object({
@@ -141,6 +148,11 @@ export const notificationsDueEvent = z.object({
         /** Its place in the log: the notifier reads a window's messages as one range of it. */
         seq: seq.min(1),
         recipients: z.array(id).min(1).max(MAX_GROUP_MEMBERS),
+        /** `previewOf` its text (UTF-16 units: two per character at most, the ellipsis included). */
+        preview: z
+          .string()
+          .max(2 * PREVIEW_MAX_CHARS)
+          .optional(),
       }),
     )
     .min(1),

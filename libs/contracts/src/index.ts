@@ -10,6 +10,7 @@ export * from './http-chat.js';
 export * from './log-entries.js';
 export * from './log-fold.js';
 export * from './message-id.js';
+export * from './notification-preview.js';
 export * from './primitives.js';
 export * from './server-frame-schemas.js';
 export * from './server-frames.js';

@@ -6,6 +6,7 @@ export { isDuplicateKeyError } from './duplicate-key.js';
 export { ensureIndexes, INDEXES } from './indexes.js';
 export { LIVE_ACCOUNT_TTL_MS, LiveAccounts } from './live-accounts.js';
 export { LogHeads } from './log-heads.js';
+export { LogRewrites, type RewriteHead } from './log-rewrites.js';
 export {
   MessageRepository,
   type OrderedInsertResult,

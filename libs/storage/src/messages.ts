@@ -1,6 +1,7 @@
 import {
   type ChangeEntry,
   type ChatMessage,
+  FoldedMessage,
   HISTORY_DEFAULT_LIMIT,
   type HistoryQuery,
   LOG_DEFAULT_LIMIT,
@@ -230,6 +231,19 @@ export class MessageRepository {
       'entries about messages',
     )) as EntryDocument[];
     return rows.sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
+   * These messages in their current state, in the order given: each folded with the entries
+   * about it (an edit is an entry of its own; the message keeps the text it was sent with).
+   */
+  async folded(documents: readonly MessageDocument[]): Promise<FoldedMessage[]> {
+    const folded = new Map(documents.map((document) => [document._id, new FoldedMessage(toChatMessage(document))]));
+    for (const entry of await this.entriesAbout([...folded.keys()])) {
+      const change = toChangeEntry(entry);
+      if ('messageId' in change) folded.get(change.messageId)?.apply(change);
+    }
+    return [...folded.values()];
   }
 
   /** The latest membership entry of a user in a conversation (when they joined, left or were removed). */
