@@ -5,6 +5,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import type { Notification } from '../../apps/notifier/src/notification.js';
+import type { PacingOptions } from '../../apps/notifier/src/notification-pacing.js';
 import { notificationProcessor } from '../../apps/notifier/src/notification-processor.js';
 import { NotificationScheduler, type NotifyJobData } from '../../apps/notifier/src/notification-scheduler.js';
 import { notifierMetrics } from '../../apps/notifier/src/notifier-metrics.js';
@@ -35,7 +36,7 @@ export function notificationScheduling(redis: Redis, queue: Queue<NotifyJobData>
       logger,
       metrics,
     );
-  const processor = (send: (notification: Notification) => void) =>
+  const processor = (send: (notification: Notification) => void, pacing: PacingOptions) =>
     notificationProcessor({
       pending,
       presence,
@@ -44,6 +45,7 @@ export function notificationScheduling(redis: Redis, queue: Queue<NotifyJobData>
       rewrites: { of: async () => ({ epoch: REWRITES_EPOCH, seq: 0 }) },
       notifications: { wasSent: async () => false, record: async () => undefined } as unknown as NotificationRepository,
       transport: { name: 'log', send: async (notification) => send(notification) },
+      pacing,
       logger,
       metrics,
     });

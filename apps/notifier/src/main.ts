@@ -72,6 +72,7 @@ runApp('notifier', async () => {
       rewrites: new LogRewrites(redis, config.redis.prefix),
       notifications: new NotificationRepository(mongo.collections.notifications, mongo.dialect),
       transport,
+      pacing: { collapseMs: config.collapseMs, collapseMaxMs: config.collapseMaxMs },
       logger,
       metrics,
     }),

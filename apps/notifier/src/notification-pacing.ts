@@ -35,6 +35,15 @@ export function streakHolds(streak: NotificationStreak | undefined, lastSeenMs: 
   return streak !== undefined && streak.sent > 0 && (lastSeenMs === undefined || lastSeenMs < streak.lastAtMs);
 }
 
+/** When the streak allows its next notification; undefined when it does not hold (no wait but the window). */
+export function nextNotificationAt(
+  streak: NotificationStreak | undefined,
+  lastSeenMs: number | undefined,
+  options: PacingOptions,
+): number | undefined {
+  return streak && streakHolds(streak, lastSeenMs) ? streak.lastAtMs + gapAfter(streak.sent, options) : undefined;
+}
+
 /** How long the job of a window opened at `nowMs` waits before it collects the window's messages. */
 export function windowDelay(
   streak: NotificationStreak | undefined,
@@ -42,7 +51,7 @@ export function windowDelay(
   nowMs: number,
   options: PacingOptions,
 ): number {
-  if (!streak || !streakHolds(streak, lastSeenMs)) return options.collapseMs;
-  const due = streak.lastAtMs + gapAfter(streak.sent, options) - nowMs;
-  return Math.min(Math.max(options.collapseMs, due), options.collapseMaxMs);
+  const nextAt = nextNotificationAt(streak, lastSeenMs, options);
+  if (nextAt === undefined) return options.collapseMs;
+  return Math.min(Math.max(options.collapseMs, nextAt - nowMs), options.collapseMaxMs);
 }

@@ -1,10 +1,12 @@
 import type { Logger } from '@chat/logger';
 import type { PresenceStore } from '@chat/presence-store';
 import type { ConversationRepository, MessageRepository, NotificationRepository, RewriteHead } from '@chat/storage';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { type Notification, notificationIdOf } from './notification.js';
+import { nextNotificationAt, type PacingOptions } from './notification-pacing.js';
 import type { NotifyJobData } from './notification-scheduler.js';
 import type { NotifierMetrics } from './notifier-metrics.js';
+import { CLOCK_MARGIN_MS } from './open-windows.js';
 import type { PendingMessages } from './pending-messages.js';
 import type { NotificationTransport } from './transports/transport.js';
 import { unreadFromLog, unreadFromPending } from './unread-messages.js';
@@ -28,6 +30,7 @@ export interface NotificationProcessorDependencies {
   rewrites: RewriteHeads;
   notifications: NotificationRepository;
   transport: NotificationTransport;
+  pacing: PacingOptions;
   logger: Logger;
   metrics: NotifierMetrics;
 }
@@ -42,9 +45,22 @@ export interface NotificationProcessorDependencies {
  * records it in MongoDB. A notification already recorded is never sent again.
  */
 export function notificationProcessor(deps: NotificationProcessorDependencies) {
-  return async (job: Job<NotifyJobData>): Promise<NotifyOutcome> => {
+  return async (job: Job<NotifyJobData>, token?: string): Promise<NotifyOutcome> => {
     const { userId, conversationId } = job.data;
     const jobId = job.id ?? '';
+    // A job added with a delay reckoned from a streak that grew before the add landed (the
+    // window's job claimed in between) would notify a gap too soon: it waits for the rest, and
+    // the messages that join it meanwhile go with it.
+    const [streak, lastSeen] = await Promise.all([
+      deps.pending.streakBefore(userId, conversationId, jobId),
+      deps.presence.lastSeenOf([userId]),
+    ]);
+    const allowedAt = nextNotificationAt(streak, lastSeen.get(userId), deps.pacing);
+    if (allowedAt !== undefined && Date.now() < allowedAt - CLOCK_MARGIN_MS) {
+      await job.moveToDelayed(allowedAt, token);
+      deps.metrics.heldForPacing.inc();
+      throw new DelayedError();
+    }
     const finish = async (outcome: NotifyOutcome): Promise<NotifyOutcome> => {
       await deps.pending.release(
         userId,

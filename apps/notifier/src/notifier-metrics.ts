@@ -40,6 +40,11 @@ export function notifierMetrics(registry: Registry, queue: Queue) {
       labelNames: ['source'],
       registers,
     }),
+    heldForPacing: new Counter({
+      name: 'chat_notifier_jobs_held_for_pacing_total',
+      help: "Notification jobs that started before their streak's gap was over (their delay was reckoned from a streak that grew meanwhile) and were put back until it is",
+      registers,
+    }),
     attemptFailures: new Counter({
       name: 'chat_notifier_attempt_failures_total',
       help: 'Failed delivery attempts (each is retried with backoff until the attempts run out)',

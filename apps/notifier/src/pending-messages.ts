@@ -154,6 +154,21 @@ export class PendingMessages {
   }
 
   /**
+   * The streak a job is paced by before it claims: none once it has claimed (a retry is not
+   * paced again; its own claim counted in the streak).
+   */
+  async streakBefore(userId: string, conversationId: string, jobId: string): Promise<NotificationStreak | undefined> {
+    const [claimed, fields] = await Promise.all([
+      this.#redis.exists(
+        this.#claimedKey(userId, conversationId, jobId),
+        this.#legacyClaimedKey(userId, conversationId, jobId),
+      ),
+      this.#redis.hmget(this.#streakKey(userId, conversationId), 'sent', 'at'),
+    ]);
+    return claimed > 0 ? undefined : streakOf(fields);
+  }
+
+  /**
    * The messages this job is to notify about: claimed now (which counts one more notification in
    * the streak, at `nowMs`), or claimed by an earlier attempt of it.
    */
