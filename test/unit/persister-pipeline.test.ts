@@ -279,6 +279,7 @@ describe('persister pipeline', () => {
     it('tells the notifier of the recipients offline when the batch was written, and nothing while all are online', async () => {
       const published: Array<{ name: string; event: unknown }> = [];
       const online = new Set<string>([SENDER]);
+      let epochsAsked = 0;
       const writer = new BatchWriter({
         messages: new MemoryMessages() as unknown as MessageRepository,
         seqs: new SeqAllocator(async () => 0),
@@ -290,7 +291,12 @@ describe('persister pipeline', () => {
         conversations: {} as ConversationRepository,
         notifications: {} as NotificationRepository,
         lastSeqs: { raise: async () => undefined },
-        rewrites: { raise: async () => 7 },
+        rewrites: {
+          raise: async () => {
+            epochsAsked += 1;
+            return 7;
+          },
+        },
         presence: { withSessions: async (userIds) => new Set(userIds.filter((userId) => online.has(userId))) },
         metrics: persisterMetrics(new Registry()),
       });
@@ -308,6 +314,8 @@ describe('persister pipeline', () => {
       published.length = 0;
       await writer.announce(await writer.write([created(A, 2)]));
       expect(published.map((p) => p.name)).to.deep.equal(['log.appended']);
+      // Everyone online, nothing edited or deleted: no Redis command for the rewrites.
+      expect(epochsAsked).to.equal(1);
     });
   });
 

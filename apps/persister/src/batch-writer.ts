@@ -294,34 +294,28 @@ export class BatchWriter {
       if (entry.type === 'message.edited' || entry.type === 'message.deleted')
         rewrites.set(entry.conversationId, Math.max(rewrites.get(entry.conversationId) ?? 0, entry.seq));
     const recipients = recipientsOf(pushes);
-    // Heads and rewrites in one phase: two commands on one connection, sent together. The
-    // rewrites' epoch is asked for only when someone may be notified.
-    const raised =
+    // Heads and rewrites in one phase: two commands on one connection, sent together.
+    const rewritesRaised = rewrites.size > 0 ? this.#deps.rewrites.raise(rewrites) : undefined;
+    const lastSeqWritten =
       lastSeqs.size > 0
-        ? this.#timed('last_seq', () =>
-            Promise.all([
-              this.#deps.lastSeqs.raise(lastSeqs),
-              rewrites.size > 0 || recipients.length > 0 ? this.#deps.rewrites.raise(rewrites) : undefined,
-            ]),
+        ? this.#timed('last_seq', () => Promise.all([this.#deps.lastSeqs.raise(lastSeqs), rewritesRaised])).then(
+            () => undefined,
           )
-        : Promise.resolve([undefined, undefined] as const);
-    const lastSeqWritten = raised.then(() => undefined);
-    const rewritesEpoch = raised.then(([, epoch]) => epoch);
-    // Who of the recipients is offline, asked while the heads are raised (one Redis round trip each).
+        : Promise.resolve();
+    // Who of the recipients is offline, asked while the heads are raised (one Redis round trip
+    // each). Only a batch with someone to notify asks for the rewrites' epoch when it has no
+    // rewrites of its own: while everyone is online that costs no command.
     const notificationsDue: Promise<NotificationsDueEvent | undefined> =
       recipients.length > 0
-        ? Promise.all([
-            this.#timed('presence', () => this.#deps.presence.withSessions(recipients)),
-            rewritesEpoch,
-          ]).then(([online, epoch]) => {
+        ? this.#timed('presence', () => this.#deps.presence.withSessions(recipients)).then(async (online) => {
             const messages = dueNotifications(pushes, online);
             if (messages.length === 0) return undefined;
-            return { type: 'notifications.due', ...(epoch === undefined ? {} : { rewritesEpoch: epoch }), messages };
+            const rewritesEpoch = await (rewritesRaised ?? this.#deps.rewrites.raise(rewrites));
+            return { type: 'notifications.due', rewritesEpoch, messages };
           })
         : Promise.resolve(undefined);
     // Observed by `announce`; until then a failure must not count as unhandled.
     lastSeqWritten.catch(() => undefined);
-    rewritesEpoch.catch(() => undefined);
     notificationsDue.catch(() => undefined);
     erased.catch(() => undefined);
     return {
