@@ -1,6 +1,9 @@
 import { round } from './stats.js';
 
-/** Sums of the Prometheus samples of one scrape, by metric name (labels summed away). */
+/**
+ * Sums of the Prometheus samples of one scrape, by metric name (labels summed away), except
+ * that a `phase` or `source` label is kept, as `name:value`.
+ */
 export type MetricSums = Map<string, number>;
 
 export async function scrape(urls: readonly string[]): Promise<MetricSums> {
@@ -9,7 +12,7 @@ export async function scrape(urls: readonly string[]): Promise<MetricSums> {
     const text = await (await fetch(`${url}/metrics`)).text();
     for (const line of text.split('\n')) {
       if (!line.startsWith('chat_')) continue;
-      const phase = /phase="([a-z_]+)"/.exec(line)?.[1];
+      const phase = /(?:phase|source)="([a-z_]+)"/.exec(line)?.[1];
       const base = line.slice(0, line.search(/[{ ]/));
       const name = phase ? `${base}:${phase}` : base;
       const value = Number(line.slice(line.lastIndexOf(' ') + 1));

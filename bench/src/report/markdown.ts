@@ -70,7 +70,7 @@ export function markdownOf(r: BenchResults): string {
       '',
       '| messages | conversations | queued at | drained at | drain time | complete | notification jobs meanwhile |',
       '|---|---|---|---|---|---|---|',
-      `| ${d.messages} | ${d.conversations} | ${d.publishPerS}/s | ${d.drainPerS}/s | ${d.drainSeconds} s | ${d.complete ? 'yes' : `**no** (${d.persisted} written)`} | ${d.notificationJobs ?? '–'} |`,
+      `| ${d.messages} | ${d.conversations} | ${d.publishPerS}/s | ${d.drainPerS}/s | ${d.drainSeconds} s | ${d.complete ? 'yes' : `**no** (${d.persisted} written)`} | ${d.notificationJobs === undefined ? '–' : `${d.notificationJobs} (${d.windowsFromLog ?? 0} read the log)`} |`,
       '',
     );
   }

@@ -21,6 +21,11 @@ export interface DrainReport {
    * the drained messages are offline, so the drain also notifies them.
    */
   notificationJobs?: number;
+  /**
+   * Of those jobs' windows, how many read the log (a message edited or deleted since, or no
+   * preview) rather than their pending set: the drain sends plain messages, so none should.
+   */
+  windowsFromLog?: number;
   /** CPU per persisted message while draining. */
   cpu?: CpuCost;
 }
@@ -78,14 +83,16 @@ export async function drain(options: {
   await connection.close();
   options.log(`  queued ${options.messages} messages at ${round(publishPerS, 0)}/s; starting the persisters`);
 
-  // The notifier's sent and skipped counters, summed over their labels.
+  // The notifier's sent and skipped counters, summed over their labels, and its windows read from the log.
   const notificationJobs = async () => {
     if (options.notifierMetricsUrl === undefined) return undefined;
     const sums = await scrape([options.notifierMetricsUrl]);
-    return (
-      (sums.get('chat_notifier_notifications_sent_total') ?? 0) +
-      (sums.get('chat_notifier_notifications_skipped_total') ?? 0)
-    );
+    return {
+      jobs:
+        (sums.get('chat_notifier_notifications_sent_total') ?? 0) +
+        (sums.get('chat_notifier_notifications_skipped_total') ?? 0),
+      fromLog: sums.get('chat_notifier_windows_read_total:log') ?? 0,
+    };
   };
   const jobsBefore = await notificationJobs();
   const metricsUrls = await options.startPersisters();
@@ -113,11 +120,13 @@ export async function drain(options: {
     drainSeconds: round(drainSeconds, 2),
     complete: persisted >= options.messages,
     persisted,
-    ...(jobsBefore !== undefined && jobsAfter !== undefined ? { notificationJobs: jobsAfter - jobsBefore } : {}),
+    ...(jobsBefore !== undefined && jobsAfter !== undefined
+      ? { notificationJobs: jobsAfter.jobs - jobsBefore.jobs, windowsFromLog: jobsAfter.fromLog - jobsBefore.fromLog }
+      : {}),
     ...(cpuBefore && cpuAfter ? { cpu: costBetween(cpuBefore, cpuAfter, persisted) } : {}),
   };
   options.log(
-    `  ${report.complete ? 'drained' : 'NOT drained in time:'} ${persisted}/${options.messages} in ${report.drainSeconds} s: ${report.drainPerS}/s; ${report.notificationJobs ?? '?'} notification jobs meanwhile`,
+    `  ${report.complete ? 'drained' : 'NOT drained in time:'} ${persisted}/${options.messages} in ${report.drainSeconds} s: ${report.drainPerS}/s; ${report.notificationJobs ?? '?'} notification jobs meanwhile (${report.windowsFromLog ?? '?'} read the log)`,
   );
   return report;
 }
