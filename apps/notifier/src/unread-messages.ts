@@ -34,12 +34,9 @@ export function unreadFromPending(
   const first = unread[0];
   if (first === undefined) return { ids: [] };
   if (rewrites === undefined || first.seq === undefined || rewrites.seq >= first.seq) return undefined;
-  const previews: string[] = [];
-  for (const { seq, preview } of unread) {
-    if (seq === undefined || preview === undefined || preview.epoch !== rewrites.epoch) return undefined;
-    previews.push(preview.text);
-  }
-  return { ids: unread.map((message) => message.id), latestPreview: previews.at(-1) };
+  const announced = unread.every(({ seq, preview }) => seq !== undefined && preview?.epoch === rewrites.epoch);
+  if (!announced) return undefined;
+  return { ids: unread.map((message) => message.id), latestPreview: unread.at(-1)?.preview?.text };
 }
 
 /**
