@@ -1,9 +1,10 @@
-import { Queue } from 'bullmq';
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
-import type { NotifyJobData } from '../../apps/notifier/src/notification-scheduler.js';
-import { notificationScheduling, REWRITES_EPOCH } from '../support/notification-scheduling.js';
-import { REDIS_PREFIX, REDIS_URL } from '../support/test-environment.js';
+import {
+  notificationQueueForSuite,
+  notificationScheduling,
+  REWRITES_EPOCH,
+} from '../support/notification-scheduling.js';
+import { REDIS_PREFIX } from '../support/test-environment.js';
 
 const CONVERSATION = '0190b000-0000-7000-8000-000000000001';
 const RECIPIENT = '0190b000-0000-7000-8000-0000000000b0';
@@ -16,23 +17,11 @@ const RECIPIENT = '0190b000-0000-7000-8000-0000000000b0';
  */
 describe('notifier: a message that arrives while its window is being notified (issue 9 bug 2)', () => {
   const prefix = `${REDIS_PREFIX}-race`;
-  let redis: Redis;
-  let queue: Queue<NotifyJobData>;
+  const suite = notificationQueueForSuite(prefix);
   const sent: string[][] = [];
 
-  before(async () => {
-    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    queue = new Queue<NotifyJobData>('notifications', { connection: redis, prefix: `${prefix}:bull` });
-  });
-
-  after(async () => {
-    await queue.obliterate({ force: true });
-    await queue.close();
-    redis.disconnect();
-  });
-
   it('schedules a new job for a message that lands after the claim', async () => {
-    const { processor, scheduler: notifier } = notificationScheduling(redis, queue, prefix);
+    const { processor, scheduler: notifier } = notificationScheduling(suite.redis, suite.queue, prefix);
     // A long window: the deduplication key outlives the moment the job runs. The job is run here
     // long before it is due, so the message after its claim goes through a second notifier (one
     // of several instances): the first knows its job is not due yet and would rightly add none.
@@ -54,7 +43,7 @@ describe('notifier: a message that arrives while its window is being notified (i
     };
 
     const first = await persist(1);
-    const [job] = await queue.getDelayed();
+    const [job] = await suite.queue.getDelayed();
     expect(job, 'the window job').to.not.equal(undefined);
     // The window's job runs (BullMQ would start it when its delay ends) and claims message 1 ...
     await process(job as NonNullable<typeof job>);
@@ -62,7 +51,7 @@ describe('notifier: a message that arrives while its window is being notified (i
     // ... and message 2 arrives right after the claim, inside the deduplication key's life
     // (BullMQ keeps a key with a TTL until it expires, even after its job finished).
     const second = await persist(2, secondNotifier);
-    const later = (await queue.getDelayed()).filter((other) => other.id !== job?.id);
+    const later = (await suite.queue.getDelayed()).filter((other) => other.id !== job?.id);
     expect(later, 'a job for the message that came after the claim').to.have.length(1);
     await process(later[0] as NonNullable<(typeof later)[0]>);
     expect(sent).to.deep.equal([[first], [second]]);

@@ -1,9 +1,12 @@
-import { Queue, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import type { NotifyJobData } from '../../apps/notifier/src/notification-scheduler.js';
-import { notificationScheduling, REWRITES_EPOCH } from '../support/notification-scheduling.js';
-import { REDIS_PREFIX, REDIS_URL } from '../support/test-environment.js';
+import {
+  notificationQueueForSuite,
+  notificationScheduling,
+  REWRITES_EPOCH,
+} from '../support/notification-scheduling.js';
+import { REDIS_PREFIX } from '../support/test-environment.js';
 import { eventually } from '../support/wait.js';
 
 const CONVERSATION = '0190b000-0000-7000-8000-000000000002';
@@ -18,46 +21,34 @@ const id = (n: number) => `0190b000-0000-7000-8000-0000000002${String(n).padStar
  */
 describe('notifier: one job per window, added once by the notifier that created it, run when its streak allows', () => {
   const prefix = `${REDIS_PREFIX}-scheduler`;
-  let redis: Redis;
-  let queue: Queue<NotifyJobData>;
-
-  before(() => {
-    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    queue = new Queue<NotifyJobData>('notifications', { connection: redis, prefix: `${prefix}:bull` });
-  });
-
-  after(async () => {
-    await queue.obliterate({ force: true });
-    await queue.close();
-    redis.disconnect();
-  });
+  const suite = notificationQueueForSuite(prefix);
 
   it('adds a job for the first message of a window only, and every message joins it', async () => {
-    const { pending, scheduler } = notificationScheduling(redis, queue, prefix);
+    const { pending, scheduler } = notificationScheduling(suite.redis, suite.queue, prefix);
     const [first, second] = [scheduler(), scheduler()];
     const due = (n: number) => ({
       type: 'notifications.due' as const,
       messages: [{ conversationId: CONVERSATION, messageId: id(n), seq: n, recipients: [RECIPIENT] }],
     });
     const deduplicated = async () =>
-      (await redis.xrange(`${prefix}:bull:notifications:events`, '-', '+')).filter(([, fields]) =>
+      (await suite.redis.xrange(`${prefix}:bull:notifications:events`, '-', '+')).filter(([, fields]) =>
         fields.includes('deduplicated'),
       ).length;
 
     for (const n of [1, 2, 3]) await first.handle(due(n));
-    expect(await queue.getDelayedCount()).to.equal(1);
+    expect(await suite.queue.getDelayedCount()).to.equal(1);
     expect(await deduplicated(), 'no add after the first one').to.equal(0);
     await second.handle(due(4));
-    expect(await queue.getDelayedCount()).to.equal(1);
+    expect(await suite.queue.getDelayedCount()).to.equal(1);
     expect(await deduplicated(), "the other notifier's add, deduplicated").to.equal(1);
-    const [job] = await queue.getDelayed();
+    const [job] = await suite.queue.getDelayed();
     const claimed = await pending.claim(RECIPIENT, CONVERSATION, job?.id ?? '', Date.now());
     expect(claimed.map((message) => message.seq)).to.deep.equal([1, 2, 3, 4]);
     await pending.release(RECIPIENT, CONVERSATION, job?.id ?? '', true);
   });
 
   it('holds a job that starts before its streak allows (its delay reckoned from a streak that grew meanwhile) until the gap is over', async () => {
-    const { pending, processor, metrics } = notificationScheduling(redis, queue, prefix);
+    const { pending, processor, metrics } = notificationScheduling(suite.redis, suite.queue, prefix);
     const pacing = { collapseMs: 1_000, collapseMaxMs: 8_000 };
     const conversationId = '0190b000-0000-7000-8000-000000000003';
     const message = (n: number) => ({ id: id(n), seq: n, preview: `m${n}` });
@@ -69,13 +60,13 @@ describe('notifier: one job per window, added once by the notifier that created 
     // The next window's message, and its job as a scheduler that read the streak before that
     // claim added it: due now (the race made it due one short window after the message).
     await pending.add([{ userId: RECIPIENT, conversationId, rewritesEpoch: REWRITES_EPOCH, messages: [message(11)] }]);
-    await queue.add('notify', { userId: RECIPIENT, conversationId });
+    await suite.queue.add('notify', { userId: RECIPIENT, conversationId });
 
     const sent: Array<{ at: number; messageIds: string[] }> = [];
     const worker = new Worker<NotifyJobData>(
       'notifications',
       processor((notification) => sent.push({ at: Date.now(), messageIds: notification.messageIds }), pacing),
-      { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix: `${prefix}:bull` },
+      { connection: suite.redis.duplicate({ maxRetriesPerRequest: null }), prefix: `${prefix}:bull` },
     );
     try {
       await eventually('the notification', () => sent.length > 0 || null, 10_000);

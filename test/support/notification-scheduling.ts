@@ -1,8 +1,8 @@
 import { createLogger } from '@chat/logger';
 import { PresenceStore } from '@chat/presence-store';
 import type { ConversationRepository, MessageRepository, NotificationRepository } from '@chat/storage';
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import type { Notification } from '../../apps/notifier/src/notification.js';
 import type { PacingOptions } from '../../apps/notifier/src/notification-pacing.js';
@@ -10,6 +10,25 @@ import { notificationProcessor } from '../../apps/notifier/src/notification-proc
 import { NotificationScheduler, type NotifyJobData } from '../../apps/notifier/src/notification-scheduler.js';
 import { notifierMetrics } from '../../apps/notifier/src/notifier-metrics.js';
 import { PendingMessages } from '../../apps/notifier/src/pending-messages.js';
+import { REDIS_URL } from './test-environment.js';
+
+/**
+ * A suite's own BullMQ notification queue on real Redis under `prefix`: opened before its tests,
+ * emptied and closed after them. Read `redis` and `queue` inside the tests.
+ */
+export function notificationQueueForSuite(prefix: string): { redis: Redis; queue: Queue<NotifyJobData> } {
+  const suite = {} as { redis: Redis; queue: Queue<NotifyJobData> };
+  before(() => {
+    suite.redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    suite.queue = new Queue<NotifyJobData>('notifications', { connection: suite.redis, prefix: `${prefix}:bull` });
+  });
+  after(async () => {
+    await suite.queue.obliterate({ force: true });
+    await suite.queue.close();
+    suite.redis.disconnect();
+  });
+  return suite;
+}
 
 /** The epoch of log rewrites these parts run in: no message of theirs was edited or deleted. */
 export const REWRITES_EPOCH = 1;
