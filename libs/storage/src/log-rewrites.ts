@@ -43,10 +43,11 @@ export class LogRewrites {
     if (rewrites.size > 0)
       transaction.zadd(this.#key, 'GT', ...[...rewrites].flatMap(([conversationId, seq]) => [seq, conversationId]));
     transaction.zscore(this.#key, EPOCH_MEMBER);
-    const results = (await transaction.exec()) ?? [];
-    const [error, epoch] = results.at(-1) ?? [new Error('log rewrites: the transaction was discarded')];
-    if (error) throw error;
-    return Number(epoch);
+    const results = await transaction.exec();
+    if (!results) throw new Error('log rewrites: the transaction was discarded');
+    // A rewrite that was not recorded must fail the batch, not only an epoch that was not read.
+    for (const [error] of results) if (error) throw error;
+    return Number(results.at(-1)?.[1]);
   }
 
   /** The conversation's last rewrite and the epoch; undefined when the set is gone. Throws when Redis does. */
