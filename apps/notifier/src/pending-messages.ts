@@ -145,12 +145,11 @@ export class PendingMessages {
       transaction.hmget(this.#streakKey(userId, conversationId), 'sent', 'at');
       streakReplies.push(replies++);
     }
-    const results = (await transaction.exec()) ?? [];
-    return streakReplies.map((reply) => {
-      const [error, fields] = results[reply] ?? [];
-      if (error) throw error;
-      return streakOf(fields);
-    });
+    const results = await transaction.exec();
+    if (!results) throw new Error('pending messages: the transaction was discarded');
+    // A message not added must fail the event (it is requeued), not only a streak not read.
+    for (const [error] of results) if (error) throw error;
+    return streakReplies.map((reply) => streakOf(results[reply]?.[1]));
   }
 
   /**
