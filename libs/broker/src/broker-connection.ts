@@ -1,5 +1,6 @@
 import type { Logger } from '@chat/logger';
 import amqp, { type ChannelModel, type RecoveringChannelModel } from 'amqplib';
+import { coalesceFrameWrites } from './frame-coalescing.js';
 import { declareTopology, type Topology } from './topology.js';
 
 /** A part of an app that owns channels: it opens them on every (re)connect. */
@@ -61,6 +62,7 @@ export class BrokerConnection {
         initialMaxRetries: options.initialMaxRetries ?? 5,
         waitForConnect: false,
         setup: async (fresh: ChannelModel) => {
+          if (!coalesceFrameWrites(fresh)) logger.warn('amqplib internals changed: each frame is written on its own');
           if (options.topology) {
             const channel = await fresh.createChannel();
             await declareTopology(channel, options.topology);
