@@ -18,7 +18,8 @@ export interface Handlers {
   /** `messageId` is set for a message.send's ack (the stored message's id). */
   onAck: (ref: string, messageId: string | undefined) => void;
   onError: (ref: string, code: string) => void;
-  onMessage: (clientMsgId: string) => void;
+  /** `createdAt`: when the edge accepted the message (ISO time), where the protocol says. */
+  onMessage: (clientMsgId: string, createdAt?: string) => void;
 }
 
 const idle: Handlers = { onAck: () => undefined, onError: () => undefined, onMessage: () => undefined };
@@ -51,7 +52,10 @@ export async function connectChat(baseUrl: string, token: string, receives = tru
       const text = data.toString();
       // Cheap dispatch on the type prefix: JSON.parse only what is measured.
       if (text.startsWith('{"type":"message.new"')) {
-        if (receives) handlers.onMessage(JSON.parse(text).message.clientMsgId);
+        if (receives) {
+          const { message } = JSON.parse(text);
+          handlers.onMessage(message.clientMsgId, message.createdAt);
+        }
       } else if (text.startsWith('{"type":"ack"')) {
         const frame = JSON.parse(text);
         handlers.onAck(String(frame.ref), typeof frame.messageId === 'string' ? frame.messageId : undefined);

@@ -49,6 +49,12 @@ export interface StepResult {
   /** Acked but not received within the grace period. */
   missing: number;
   latenciesMs: number[];
+  /**
+   * The same messages' latencies cut at the edge's acceptance (the `createdAt` it stamps), in
+   * wall-clock milliseconds: send → accepted, and accepted → the recipient's push. The peer
+   * stamps nothing, so these are empty for it.
+   */
+  split: { toAcceptedMs: number[]; acceptedToPushMs: number[] };
   /** Edits, deletes and reactions sent (0 unless mixedShare > 0); `acked` counts new messages only. */
   mixed: { sent: number; acked: number; errors: Record<string, number>; ackLatenciesMs: number[] };
   /** When the first send and the last receive of the step happened (ms, shared clock). */

@@ -39,6 +39,9 @@ async function step(command: Extract<WorkerCommand, { kind: 'step' }>): Promise<
   const seen = new Set<string>();
   const errors: Record<string, number> = {};
   const latenciesMs: number[] = [];
+  const split: StepResult['split'] = { toAcceptedMs: [], acceptedToPushMs: [] };
+  /** Wall-clock send times, for the split at the edge's `createdAt` (another process's clock reading). */
+  const sentWallMs = new Map<string, number>();
   const mixedLoad = new MixedLoad(command.mixedShare ?? 0);
   const mixed: StepResult['mixed'] = { sent: 0, acked: 0, errors: {}, ackLatenciesMs: [] };
   const mixedPending = new Map<string, number>();
@@ -69,8 +72,9 @@ async function step(command: Extract<WorkerCommand, { kind: 'step' }>): Promise<
       }
       errors[code] = (errors[code] ?? 0) + 1;
       pending.delete(ref);
+      sentWallMs.delete(ref);
     },
-    onMessage: (id) => {
+    onMessage: (id, createdAt) => {
       if (!id.startsWith(command.tag)) return;
       const sentAt = pending.get(id);
       if (sentAt === undefined) {
@@ -78,6 +82,13 @@ async function step(command: Extract<WorkerCommand, { kind: 'step' }>): Promise<
         return;
       }
       const at = nowMs();
+      const acceptedAt = createdAt === undefined ? Number.NaN : Date.parse(createdAt);
+      const sentWall = sentWallMs.get(id);
+      if (Number.isFinite(acceptedAt) && sentWall !== undefined) {
+        split.toAcceptedMs.push(acceptedAt - sentWall);
+        split.acceptedToPushMs.push(Date.now() - acceptedAt);
+      }
+      sentWallMs.delete(id);
       pending.delete(id);
       seen.add(id);
       latenciesMs.push(at - sentAt);
@@ -102,6 +113,7 @@ async function step(command: Extract<WorkerCommand, { kind: 'step' }>): Promise<
       } else {
         const id = `${command.tag}-${sent}`;
         pending.set(id, nowMs());
+        sentWallMs.set(id, Date.now());
         target.client.send(target.conversationId, id, BODY);
       }
       sent += 1;
@@ -124,6 +136,7 @@ async function step(command: Extract<WorkerCommand, { kind: 'step' }>): Promise<
     duplicates,
     missing: pending.size,
     latenciesMs,
+    split,
     mixed,
     startedAt,
     lastReceivedAt,

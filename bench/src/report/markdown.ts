@@ -137,6 +137,27 @@ function endToEnd(lines: string[], run: EndToEndReport, pipeline = true): void {
     `Max sustained (p99 ≤ 250 ms, nothing lost): **${run.maxSustainedPerS} msg/s**; the stepping stopped on ${run.stoppedBy}.`,
     '',
   );
+  latencySplit(lines, run);
+}
+
+/** Each step's latencies cut at the sending edge's acceptance (`createdAt`): which side of it the time is spent on. */
+function latencySplit(lines: string[], run: EndToEndReport): void {
+  const steps = [...run.steps, ...(run.halfMax ? [run.halfMax] : [])].filter((s) => s.split);
+  if (steps.length === 0) return;
+  lines.push(
+    "The same latencies cut where the sending edge accepted each message (its `createdAt`, to the millisecond): before it, the client's frame and the edge; after it, the broker, the persister, the database, the fanout and the recipient's edge.",
+    '',
+    '| offered/s | send → accepted p50 ms | p99 ms | accepted → push p50 ms | p99 ms |',
+    '|---|---|---|---|---|',
+  );
+  for (const s of steps) {
+    const split = s.split as NonNullable<StepReport['split']>;
+    const label = s === run.halfMax ? `${s.offeredPerS} (half max)` : String(s.offeredPerS);
+    lines.push(
+      `| ${label} | ${split.toAcceptedMs.p50} | ${split.toAcceptedMs.p99} | ${split.acceptedToPushMs.p50} | ${split.acceptedToPushMs.p99} |`,
+    );
+  }
+  lines.push('');
 }
 
 /** Where the time of each step went, process by process. */

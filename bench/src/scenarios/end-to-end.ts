@@ -18,6 +18,13 @@ export interface StepReport {
   duplicates: number;
   errors: Record<string, number>;
   latencyMs: LatencySummary;
+  /**
+   * The same latencies cut where the sending edge accepted each message (the pipeline only):
+   * send → accepted (the client's frame, the edge, the confirmed publish's start) and accepted →
+   * the recipient's push (the broker, the persister, the database, the fanout, the other edge).
+   * Read across two processes' clocks on one machine, to the millisecond.
+   */
+  split?: { toAcceptedMs: LatencySummary; acceptedToPushMs: LatencySummary };
   /** The load generator sent under 90% of what the rate asked: the step measured the generator, not the system. */
   generatorBound: boolean;
   /** Messages the database gained during the step (the pipeline only): must equal `acked`. */
@@ -193,6 +200,12 @@ async function oneStep(options: Parameters<typeof endToEnd>[0], rate: number): P
     generatorBound: offered < GENERATOR_SHARE * rate * (options.stepMs / 1000),
   };
   if (measured.cpu) step.cpu = measured.cpu;
+  const acceptedToPushMs = results.flatMap((r) => r.split.acceptedToPushMs);
+  if (acceptedToPushMs.length > 0)
+    step.split = {
+      toAcceptedMs: summarize(results.flatMap((r) => r.split.toAcceptedMs)),
+      acceptedToPushMs: summarize(acceptedToPushMs),
+    };
   if (mixing) {
     const mixedErrors: Record<string, number> = {};
     for (const result of results)
@@ -213,6 +226,9 @@ async function oneStep(options: Parameters<typeof endToEnd>[0], rate: number): P
       (step.persisted === undefined ? '' : `, persisted ${step.persisted}/${step.acked}`) +
       (step.mixed
         ? `, mixed ${step.mixed.acked}/${step.mixed.sent} acked (p99 ${step.mixed.ackLatencyMs.p99} ms)`
+        : '') +
+      (step.split
+        ? ` (p99 send→accepted ${step.split.toAcceptedMs.p99} ms, accepted→push ${step.split.acceptedToPushMs.p99} ms)`
         : '') +
       (step.cpu ? `, ${step.cpu.listedUsPerMessage} µs CPU/msg (machine ${step.cpu.machineBusyPercent}% busy)` : '') +
       (step.serverSide
