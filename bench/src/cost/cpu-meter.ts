@@ -1,4 +1,11 @@
-import { childrenByParent, machineBusySeconds, processCpuSeconds, treeCpuSeconds } from '../procfs/proc-stat.js';
+import {
+  childrenByParent,
+  machineBusySeconds,
+  processCpuSeconds,
+  processSystemCalls,
+  treeCpuSeconds,
+  treeSystemCalls,
+} from '../procfs/proc-stat.js';
 import { round } from '../stats.js';
 import type { CpuAccount } from './cpu-accounts.js';
 
@@ -6,7 +13,7 @@ import type { CpuAccount } from './cpu-accounts.js';
 export interface CpuSnapshot {
   atMs: number;
   machineS: number;
-  byAccount: Map<string, { pid: number; seconds: number; role: CpuAccount['role'] }>;
+  byAccount: Map<string, { pid: number; seconds: number; systemCalls: number; role: CpuAccount['role'] }>;
 }
 
 /** Where the CPU of a step went, per message the step delivered. */
@@ -15,6 +22,8 @@ export interface CpuCost {
   elapsedS: number;
   /** CPU microseconds per message, per process row. */
   usPerMessage: Record<string, number>;
+  /** Read and write system calls per message, per process row (/proc/<pid>/io; absent in results of earlier runs). */
+  systemCallsPerMessage?: Record<string, number>;
   /** Share of one core each process used over the step, in %. */
   corePercent: Record<string, number>;
   /** The sum of the rows. */
@@ -41,7 +50,8 @@ export class CpuMeter {
       const pid = account.pid();
       if (!pid) continue;
       const seconds = account.tree ? treeCpuSeconds(pid, children) : processCpuSeconds(pid);
-      byAccount.set(account.name, { pid, seconds, role: account.role });
+      const systemCalls = account.tree ? treeSystemCalls(pid, children) : processSystemCalls(pid);
+      byAccount.set(account.name, { pid, seconds, systemCalls, role: account.role });
     }
     return { atMs: performance.now(), machineS: machineBusySeconds(), byAccount };
   }
@@ -58,14 +68,18 @@ export function costBetween(before: CpuSnapshot, after: CpuSnapshot, messages: n
   const elapsedS = (after.atMs - before.atMs) / 1000;
   const per = (seconds: number) => round((seconds * 1e6) / Math.max(1, messages), 1);
   const usPerMessage: Record<string, number> = {};
+  const systemCallsPerMessage: Record<string, number> = {};
   const corePercent: Record<string, number> = {};
   let listed = 0;
   for (const [name, end] of after.byAccount) {
     const start = before.byAccount.get(name);
     // A process started during the step (a restarted persister) counts from zero.
-    const used = Math.max(0, end.seconds - (start && start.pid === end.pid ? start.seconds : 0));
+    const sameProcess = start !== undefined && start.pid === end.pid;
+    const used = Math.max(0, end.seconds - (sameProcess ? start.seconds : 0));
     listed += used;
     usPerMessage[name] = per(used);
+    const calls = Math.max(0, end.systemCalls - (sameProcess ? start.systemCalls : 0));
+    systemCallsPerMessage[name] = round(calls / Math.max(1, messages), 2);
     corePercent[name] = round((used / Math.max(0.001, elapsedS)) * 100, 1);
   }
   const machine = Math.max(0, after.machineS - before.machineS);
@@ -73,6 +87,7 @@ export function costBetween(before: CpuSnapshot, after: CpuSnapshot, messages: n
     messages,
     elapsedS: round(elapsedS, 2),
     usPerMessage,
+    systemCallsPerMessage,
     corePercent,
     listedUsPerMessage: per(listed),
     machineUsPerMessage: per(machine),

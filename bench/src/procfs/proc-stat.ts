@@ -92,3 +92,32 @@ export function machineBusySeconds(): number {
   const [, user, nice, system, _idle, _iowait, irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
   return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / CLOCK_TICKS_PER_S;
 }
+
+/**
+ * Read and write system calls of one process so far (`syscr` + `syscw` of /proc/<pid>/io, every
+ * thread), or 0 when it is gone. The kernel counts the read and write family there (read, write,
+ * their vector and positional forms, on sockets and files alike), not send, recv and their kin:
+ * a process's count compares with its own in another window, not with another program's.
+ */
+export function processSystemCalls(pid: number): number {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/io`, 'utf8');
+  } catch {
+    return 0;
+  }
+  const count = (key: string) => Number(new RegExp(`^${key}: (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  return count('syscr') + count('syscw');
+}
+
+/** System calls of a process tree's live processes (a child reaped during a step takes its count with it). */
+export function treeSystemCalls(root: number, children: Map<number, number[]> = childrenByParent()): number {
+  let calls = 0;
+  const stack = [root];
+  while (stack.length > 0) {
+    const pid = stack.pop() as number;
+    calls += processSystemCalls(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return calls;
+}

@@ -44,6 +44,36 @@ export function costTable(
   return lines;
 }
 
+/**
+ * The same windows in system calls: one row per process, read and write calls per message in
+ * each cell, then the rows' sum. Windows measured before these were counted are left out.
+ */
+export function systemCallTable(columns: ReadonlyArray<{ label: string; cost: CpuCost | undefined }>): string[] {
+  const present = columns.filter(
+    (column): column is { label: string; cost: CpuCost & { systemCallsPerMessage: Record<string, number> } } =>
+      column.cost?.systemCallsPerMessage !== undefined,
+  );
+  if (present.length === 0) return [];
+  const names = [...new Set(present.flatMap((column) => Object.keys(column.cost.systemCallsPerMessage)))];
+  const shown = names.filter((name) =>
+    present.some((column) => (column.cost.systemCallsPerMessage[name] ?? 0) >= 0.01),
+  );
+  const lines = [
+    `| process | ${present.map((column) => column.label).join(' | ')} |`,
+    `|---|${present.map(() => '---').join('|')}|`,
+  ];
+  for (const name of shown)
+    lines.push(`| ${name} | ${present.map((column) => column.cost.systemCallsPerMessage[name] ?? 0).join(' | ')} |`);
+  const total = (calls: Record<string, number>) =>
+    Object.values(calls)
+      .reduce((sum, value) => sum + value, 0)
+      .toFixed(2);
+  lines.push(
+    `| **sum of the rows** | ${present.map((column) => `**${total(column.cost.systemCallsPerMessage)}**`).join(' | ')} |`,
+  );
+  return lines;
+}
+
 /** µs per message, with the process's share of one core when given. */
 function format(us: number, corePercent?: number): string {
   const value = us >= 100 ? String(Math.round(us)) : us.toFixed(1);

@@ -2,7 +2,7 @@ import type { CpuCost } from '../cost/cpu-meter.js';
 import type { EndToEndReport, StepReport } from '../scenarios/end-to-end.js';
 import { failureOf } from '../scenarios/end-to-end.js';
 import type { FanoutReport } from '../scenarios/fanout.js';
-import { costTable } from './cost-table.js';
+import { costTable, systemCallTable } from './cost-table.js';
 import type { BenchResults } from './results.js';
 
 /** The generated part of docs/benchmarks.md (and bench/results/<run>.md): every figure of the run. */
@@ -175,6 +175,16 @@ function costOfRun(lines: string[], run: EndToEndReport, idle: CpuCost | undefin
     'Read from /proc/<pid>/stat (utime + stime) at each step’s start and end, divided by the messages the step delivered. At low rates a process’s idle work (heartbeats, timers; first column) is spread over few messages.',
     '',
     ...table,
+    '',
+  );
+  const calls = systemCallTable(columns.filter((column) => !column.percentOnly));
+  if (calls.length === 0) return;
+  lines.push(
+    `#### System calls per delivered message, ${run.transport === 'chat' ? 'pipeline' : 'Socket.IO peer'}, ${run.conversations} conversations (read + write calls)`,
+    '',
+    'Read from /proc/<pid>/io (`syscr` + `syscw`) at each step’s start and end, divided by the messages the step delivered. The kernel counts the read and write family there (read, write, readv, writev, pread, pwrite, on sockets and files alike), not send, recv and their kin, which PostgreSQL and part of RabbitMQ use: compare a row with itself across steps and runs, not with another row. A tree row (PostgreSQL) counts its live processes only.',
+    '',
+    ...calls,
     '',
   );
 }
