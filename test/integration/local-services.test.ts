@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
+import { pidListeningOn } from '../../bench/src/procfs/listening-pid.js';
 import { ensureServices } from '../../scripts/src/services/ensure-services.js';
+import { FERRETDB_GO_THREADS } from '../../scripts/src/services/ferretdb.js';
 import { MONGO_DB, MONGO_URL } from '../support/test-environment.js';
 
 describe('local services', function () {
@@ -27,5 +30,19 @@ describe('local services', function () {
     } finally {
       await client.close();
     }
+  });
+
+  it('runs a FerretDB it started with one Go scheduler thread, unless GOMAXPROCS says otherwise', async function () {
+    const client = await new MongoClient(MONGO_URL).connect();
+    const info = await client
+      .db(MONGO_DB)
+      .admin()
+      .command({ buildInfo: 1 })
+      .finally(() => client.close());
+    if (info.ferretdbVersion === undefined) this.skip();
+    const pid = pidListeningOn(Number(new URL(MONGO_URL).port || 27017));
+    if (pid === undefined) this.skip();
+    const environment = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    expect(environment).to.include(`GOMAXPROCS=${process.env.GOMAXPROCS ?? FERRETDB_GO_THREADS}`);
   });
 });
