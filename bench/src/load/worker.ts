@@ -40,8 +40,6 @@ async function step(command: Extract<WorkerCommand, { kind: 'step' }>): Promise<
   const errors: Record<string, number> = {};
   const latenciesMs: number[] = [];
   const split: StepResult['split'] = { toAcceptedMs: [], acceptedToPushMs: [] };
-  /** Wall-clock send times, for the split at the edge's `createdAt` (another process's clock reading). */
-  const sentWallMs = new Map<string, number>();
   const mixedLoad = new MixedLoad(command.mixedShare ?? 0);
   const mixed: StepResult['mixed'] = { sent: 0, acked: 0, errors: {}, ackLatenciesMs: [] };
   const mixedPending = new Map<string, number>();
@@ -72,7 +70,6 @@ async function step(command: Extract<WorkerCommand, { kind: 'step' }>): Promise<
       }
       errors[code] = (errors[code] ?? 0) + 1;
       pending.delete(ref);
-      sentWallMs.delete(ref);
     },
     onMessage: (id, createdAt) => {
       if (!id.startsWith(command.tag)) return;
@@ -83,12 +80,13 @@ async function step(command: Extract<WorkerCommand, { kind: 'step' }>): Promise<
       }
       const at = nowMs();
       const acceptedAt = createdAt === undefined ? Number.NaN : Date.parse(createdAt);
-      const sentWall = sentWallMs.get(id);
-      if (Number.isFinite(acceptedAt) && sentWall !== undefined) {
-        split.toAcceptedMs.push(acceptedAt - sentWall);
-        split.acceptedToPushMs.push(Date.now() - acceptedAt);
+      if (Number.isFinite(acceptedAt)) {
+        // The edge stamps with its Date.now(): read against this process's, the latency's own
+        // length (monotonic) anchored at the receipt, so the two clocks' drift since start is out.
+        const receivedAt = Date.now();
+        split.toAcceptedMs.push(acceptedAt - (receivedAt - (at - sentAt)));
+        split.acceptedToPushMs.push(receivedAt - acceptedAt);
       }
-      sentWallMs.delete(id);
       pending.delete(id);
       seen.add(id);
       latenciesMs.push(at - sentAt);
@@ -113,7 +111,6 @@ async function step(command: Extract<WorkerCommand, { kind: 'step' }>): Promise<
       } else {
         const id = `${command.tag}-${sent}`;
         pending.set(id, nowMs());
-        sentWallMs.set(id, Date.now());
         target.client.send(target.conversationId, id, BODY);
       }
       sent += 1;
