@@ -7,6 +7,7 @@ import { execFileAsync, findExecutable, MissingServiceError } from './commands.j
 import { installLookupIndexes, withLookupPlans } from './ferretdb-lookup-indexes.js';
 import { waitForPort } from './net.js';
 import { TOOL_CACHE_DIR } from './paths.js';
+import { overLocalSocket } from './postgres-socket.js';
 import { type ServiceProcess, spawnService } from './service-process.js';
 
 const MODULE = 'github.com/FerretDB/FerretDB';
@@ -173,8 +174,9 @@ export const FERRETDB_GO_THREADS = 1;
 
 /** Starts FerretDB on its PostgreSQL backend and waits until it accepts connections. */
 export async function startFerretDb(options: FerretDbOptions): Promise<ServiceProcess> {
-  await ensurePostgresDatabase(options.postgresUrl);
-  await installLookupIndexes(options.postgresUrl);
+  const postgresUrl = await overLocalSocket(options.postgresUrl);
+  await ensurePostgresDatabase(postgresUrl);
+  await installLookupIndexes(postgresUrl);
   mkdirSync(options.stateDir, { recursive: true });
   const service = spawnService(
     'ferretdb',
@@ -182,7 +184,7 @@ export async function startFerretDb(options: FerretDbOptions): Promise<ServicePr
     [
       `--listen-addr=${options.host}:${options.port}`,
       '--handler=postgresql',
-      `--postgresql-url=${withLookupPlans(withPoolSize(options.postgresUrl, options.poolMaxConns))}`,
+      `--postgresql-url=${withLookupPlans(withPoolSize(postgresUrl, options.poolMaxConns))}`,
       '--telemetry=disable',
       `--state-dir=${options.stateDir}`,
       '--debug-addr=-',
