@@ -130,6 +130,16 @@ describe('pipeline logic', () => {
       expect(id(a, c1, 'x')).to.not.equal(id(a, c1, 'y'));
       expect(id(a, c1, 'x')).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     });
+
+    it('keeps every id it ever derived: stored messages are found again by them', () => {
+      expect(
+        messageIdOf({
+          senderId: '11111111-1111-4111-8111-111111111111',
+          conversationId: '33333333-3333-4333-8333-333333333333',
+          clientMsgId: 'x',
+        }),
+      ).to.equal('8c56dfa6-6e13-5e41-bbab-d125386dd0c1');
+    });
   });
 
   describe('topology', () => {
