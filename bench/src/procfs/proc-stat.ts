@@ -69,16 +69,29 @@ export function childrenByParent(): Map<number, number[]> {
  * that exits mid-step moves from "live child" into the postmaster's reaped counts).
  */
 export function treeCpuSeconds(root: number, children: Map<number, number[]> = childrenByParent()): number {
-  let ticks = 0;
+  const ticks = sumOverTree(root, children, (pid) => {
+    const stat = procStat(pid);
+    return stat && stat.ownTicks + stat.reapedChildrenTicks;
+  });
+  return ticks / CLOCK_TICKS_PER_S;
+}
+
+/** `countOf` summed over a process and its live descendants; a process gone (undefined) is skipped with its subtree. */
+function sumOverTree(
+  root: number,
+  children: Map<number, number[]>,
+  countOf: (pid: number) => number | undefined,
+): number {
+  let sum = 0;
   const stack = [root];
   while (stack.length > 0) {
     const pid = stack.pop() as number;
-    const stat = procStat(pid);
-    if (!stat) continue;
-    ticks += stat.ownTicks + stat.reapedChildrenTicks;
+    const value = countOf(pid);
+    if (value === undefined) continue;
+    sum += value;
     stack.push(...(children.get(pid) ?? []));
   }
-  return ticks / CLOCK_TICKS_PER_S;
+  return sum;
 }
 
 /** CPU seconds of one process (all its threads), without its children. */
@@ -100,24 +113,21 @@ export function machineBusySeconds(): number {
  * a process's count compares with its own in another window, not with another program's.
  */
 export function processSystemCalls(pid: number): number {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/io`, 'utf8');
-  } catch {
-    return 0;
-  }
-  const count = (key: string) => Number(new RegExp(`^${key}: (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
-  return count('syscr') + count('syscw');
+  return systemCallsOf(pid) ?? 0;
 }
 
 /** System calls of a process tree's live processes (a child reaped during a step takes its count with it). */
 export function treeSystemCalls(root: number, children: Map<number, number[]> = childrenByParent()): number {
-  let calls = 0;
-  const stack = [root];
-  while (stack.length > 0) {
-    const pid = stack.pop() as number;
-    calls += processSystemCalls(pid);
-    stack.push(...(children.get(pid) ?? []));
+  return sumOverTree(root, children, systemCallsOf);
+}
+
+function systemCallsOf(pid: number): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/io`, 'utf8');
+  } catch {
+    return undefined;
   }
-  return calls;
+  const count = (key: string) => Number(new RegExp(`^${key}: (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  return count('syscr') + count('syscw');
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLoopbackHost } from '@chat/config';
 import pg from 'pg';
+import { hostPortOf } from './net.js';
 
 /** Where PostgreSQL packages put the server's Unix socket: Debian's and Ubuntu's, then the upstream default. */
 export const POSTGRES_SOCKET_DIRECTORIES = ['/var/run/postgresql', '/tmp'] as const;
@@ -19,8 +20,8 @@ const PROBE_TIMEOUT_MS = 2_000;
  */
 export async function overLocalSocket(postgresUrl: string): Promise<string> {
   const url = new URL(postgresUrl);
-  if (url.searchParams.has('host') || !isLoopbackHost(url.hostname.replace(/^\[|\]$/g, ''))) return postgresUrl;
-  const port = url.port || '5432';
+  const { host, port } = hostPortOf(postgresUrl, 5432);
+  if (url.searchParams.has('host') || !isLoopbackHost(host)) return postgresUrl;
   for (const directory of POSTGRES_SOCKET_DIRECTORIES) {
     if (!existsSync(join(directory, `.s.PGSQL.${port}`))) continue;
     const candidate = new URL(url);
