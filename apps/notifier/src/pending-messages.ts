@@ -1,3 +1,4 @@
+import { everyReply } from '@chat/storage';
 import type { Redis } from 'ioredis';
 import type { NotificationStreak } from './notification-pacing.js';
 
@@ -145,11 +146,9 @@ export class PendingMessages {
       transaction.hmget(this.#streakKey(userId, conversationId), 'sent', 'at');
       streakReplies.push(replies++);
     }
-    const results = await transaction.exec();
-    if (!results) throw new Error('pending messages: the transaction was discarded');
     // A message not added must fail the event (it is requeued), not only a streak not read.
-    for (const [error] of results) if (error) throw error;
-    return streakReplies.map((reply) => streakOf(results[reply]?.[1]));
+    const results = everyReply(await transaction.exec(), 'pending messages');
+    return streakReplies.map((reply) => streakOf(results[reply]));
   }
 
   /**

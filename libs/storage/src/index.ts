@@ -18,6 +18,7 @@ export {
 export { connectMongo, type MongoConnectionOptions, type MongoHandle } from './mongo.js';
 export { NotificationRepository } from './notifications.js';
 export { OperationDeadlineError, withDeadline } from './operation-deadline.js';
+export { everyReply } from './redis-transaction.js';
 export { RefreshTokenRepository, RefreshTokenReusedError } from './refresh-tokens.js';
 export {
   detectDialect,

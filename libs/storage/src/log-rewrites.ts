@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { everyReply } from './redis-transaction.js';
 
 /** The member of the set that holds its epoch; conversation ids are UUIDs, so none is named so. */
 const EPOCH_MEMBER = '~epoch';
@@ -43,11 +44,9 @@ export class LogRewrites {
     if (rewrites.size > 0)
       transaction.zadd(this.#key, 'GT', ...[...rewrites].flatMap(([conversationId, seq]) => [seq, conversationId]));
     transaction.zscore(this.#key, EPOCH_MEMBER);
-    const results = await transaction.exec();
-    if (!results) throw new Error('log rewrites: the transaction was discarded');
     // A rewrite that was not recorded must fail the batch, not only an epoch that was not read.
-    for (const [error] of results) if (error) throw error;
-    return Number(results.at(-1)?.[1]);
+    const replies = everyReply(await transaction.exec(), 'log rewrites');
+    return Number(replies.at(-1));
   }
 
   /** The conversation's last rewrite and the epoch; undefined when the set is gone. Throws when Redis does. */
