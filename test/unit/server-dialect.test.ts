@@ -112,17 +112,27 @@ describe('server dialect', () => {
       expect(memberships.calls.map((call) => call.args[0])).to.deep.equal([{ conversationId: { $in: ['c1', 'c2'] } }]);
     });
 
-    it('pages history without a batch size of its own', async () => {
+    it('pages history with one range query through the (conversationId, seq) index, without a batch size', async () => {
       const messages = recordingCollection();
-      await new MessageRepository(messages.collection(), dialect).page({ conversationId: 'c', afterSeq: 5, limit: 20 });
+      const repository = new MessageRepository(messages.collection(), dialect);
+      await repository.page({ conversationId: 'c', afterSeq: 5, limit: 20 });
+      await repository.page({ conversationId: 'c', beforeSeq: 90 });
       expect(messages.calls).to.deep.equal([
         {
           method: 'find',
           // Messages only: the log's other entries share the collection.
-          args: [{ conversationId: 'c', seq: { $gt: 5 }, kind: { $exists: false } }, {}],
+          args: [{ conversationId: 'c', seq: { $gt: 5 }, kind: { $exists: false } }],
           cursor: [
             ['sort', [{ seq: 1 }]],
             ['limit', [20]],
+          ],
+        },
+        {
+          method: 'find',
+          args: [{ conversationId: 'c', seq: { $lte: 89 }, kind: { $exists: false } }],
+          cursor: [
+            ['sort', [{ seq: -1 }]],
+            ['limit', [50]],
           ],
         },
       ]);
@@ -137,6 +147,8 @@ describe('server dialect', () => {
       expect(clean.calls.map((call) => [call.method, (call.args[0] as unknown[]).length, call.args[1]])).to.deep.equal([
         ['insertMany', 250, { ordered: true }],
       ]);
+      // Stored as given: FerretDB's seq blocks are not written here.
+      expect((clean.calls[0]?.args[0] as unknown[] | undefined)?.[7]).to.deep.equal(documents[7]);
 
       const failing = recordingCollection([], { failInsertAt: 180 });
       const result = await new MessageRepository(failing.collection(), dialect).insertOrdered(documents);
@@ -177,6 +189,12 @@ describe('server dialect', () => {
         Array.from({ length: 250 }, (_, i) => message(i)),
       );
       expect(messages.calls.map((call) => (call.args[0] as unknown[]).length)).to.deep.equal([100, 100, 50]);
+      // Each with its seq block, which its range reads ask for (ferretdb-log-blocks.ts).
+      // seq 131 of conversation c is in its block 1 (seqs 128-255).
+      expect((messages.calls[1]?.args[0] as MessageDocument[] | undefined)?.[30]).to.deep.equal({
+        ...message(130),
+        seqBlock: 'c:1',
+      });
 
       const memberships = recordingCollection();
       const repository = new ConversationRepository(

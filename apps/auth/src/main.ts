@@ -28,7 +28,7 @@ runApp('auth', async () => {
   const logger = createLogger({ app: 'auth', level: config.logLevel });
 
   const mongo = await connectTo('MongoDB', config.mongo.url, () =>
-    connectMongo({ ...config.mongo, appName: 'chat-auth' }),
+    connectMongo({ ...config.mongo, appName: 'chat-auth', logger }),
   );
   const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
   await connectTo('Redis', config.redis.url, () => redis.connect());

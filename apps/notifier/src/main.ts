@@ -38,7 +38,7 @@ runApp('notifier', async () => {
   const logger = createLogger({ app: 'notifier', level: config.logLevel, base: { port: config.http.port } });
 
   const mongo = await connectTo('MongoDB', config.mongo.url, () =>
-    connectMongo({ ...config.mongo, appName: 'chat-notifier' }),
+    connectMongo({ ...config.mongo, appName: 'chat-notifier', logger }),
   );
   // BullMQ's blocking connections must retry forever (maxRetriesPerRequest: null).
   const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: null });

@@ -52,7 +52,7 @@ runApp('persister', async () => {
   const instanceId = `${hostname()}-${config.http.port}-${randomBytes(3).toString('hex')}`;
 
   const mongo = await connectTo('MongoDB', config.mongo.url, () =>
-    connectMongo({ ...config.mongo, appName: 'chat-persister' }),
+    connectMongo({ ...config.mongo, appName: 'chat-persister', logger }),
   );
   const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
   await connectTo('Redis', config.redis.url, () => redis.connect());

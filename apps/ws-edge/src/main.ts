@@ -75,7 +75,7 @@ runApp('ws-edge', async () => {
   const logger = createLogger({ app: 'ws-edge', level: config.logLevel, base: { nodeId: config.nodeId } });
 
   const mongo = await connectTo('MongoDB', config.mongo.url, () =>
-    connectMongo({ ...config.mongo, appName: `chat-ws-edge-${config.nodeId}` }),
+    connectMongo({ ...config.mongo, appName: `chat-ws-edge-${config.nodeId}`, logger }),
   );
   const broker = await connectTo('RabbitMQ', config.broker.url, () =>
     BrokerConnection.connect({

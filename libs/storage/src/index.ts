@@ -3,9 +3,11 @@ export { COLLECTION_NAMES, type Collections, collectionsOf } from './collections
 export { ConversationRepository, directKeyOf, membershipIdOf, receiptOf } from './conversations.js';
 export type * from './documents.js';
 export { isDuplicateKeyError } from './duplicate-key.js';
+export { SEQ_BLOCK_FIELD, SEQ_BLOCK_INDEX, SEQ_BLOCK_SIZE, seqBlockOf } from './ferretdb-log-blocks.js';
 export { ensureIndexes, INDEXES } from './indexes.js';
 export { LIVE_ACCOUNT_TTL_MS, LiveAccounts } from './live-accounts.js';
 export { LogHeads } from './log-heads.js';
+export { type LogRange, type LogRangeReader, queryLogRanges } from './log-range.js';
 export { LogRewrites, type RewriteHead } from './log-rewrites.js';
 export {
   MessageRepository,

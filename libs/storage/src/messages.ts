@@ -9,11 +9,9 @@ import {
 } from '@chat/contracts';
 import { type Collection, type Filter, MongoBulkWriteError } from 'mongodb';
 import type { EntryDocument, LogDocument, MessageDocument } from './documents.js';
+import { type LogRangeReader, MESSAGES_ONLY } from './log-range.js';
 import { withDeadline } from './operation-deadline.js';
 import type { ServerDialect } from './server-dialect.js';
-
-/** Only the log's messages (`kind` is set on every other entry). */
-const MESSAGES_ONLY = { kind: { $exists: false } } as const;
 
 /** A stored message as clients see it (history, pushes). */
 export function toChatMessage(doc: MessageDocument): ChatMessage {
@@ -113,6 +111,7 @@ export interface OrderedInsertResult {
 export class MessageRepository {
   readonly #log: Collection<LogDocument>;
   readonly #dialect: ServerDialect;
+  readonly #ranges: LogRangeReader;
   readonly #deadlineMs: number;
 
   /**
@@ -122,6 +121,7 @@ export class MessageRepository {
   constructor(log: Collection<LogDocument>, dialect: ServerDialect, deadlineMs = Number.POSITIVE_INFINITY) {
     this.#log = log;
     this.#dialect = dialect;
+    this.#ranges = dialect.logRanges(log);
     this.#deadlineMs = deadlineMs;
   }
 
@@ -144,11 +144,7 @@ export class MessageRepository {
   /** The highest seq of a conversation's log (any kind of entry), 0 when it has none. */
   async lastSeqOf(conversationId: string): Promise<number> {
     const [last] = await withDeadline(
-      this.#log
-        .find({ conversationId }, { projection: { seq: 1 } })
-        .sort({ seq: -1 })
-        .limit(1)
-        .toArray(),
+      this.#ranges.read({ conversationId, order: 'descending', limit: 1 }),
       this.#deadlineMs,
       'last seq',
     );
@@ -165,7 +161,7 @@ export class MessageRepository {
     let written = 0;
     const chunkSize = this.#dialect.orderedInsertChunk;
     for (let start = 0; start < documents.length; start += chunkSize) {
-      const chunk = documents.slice(start, start + chunkSize);
+      const chunk = documents.slice(start, start + chunkSize).map((document) => this.#dialect.toStored(document));
       try {
         await withDeadline(this.#log.insertMany(chunk, { ordered: true }), this.#deadlineMs, 'ordered insert');
         written += chunk.length;
@@ -191,35 +187,22 @@ export class MessageRepository {
    * take seqs but no place in the page.
    */
   async page(query: HistoryQuery): Promise<MessageDocument[]> {
-    const limit = query.limit ?? HISTORY_DEFAULT_LIMIT;
-    const seqRange: { $gt?: number; $lt?: number } = {};
-    if (query.afterSeq !== undefined) seqRange.$gt = query.afterSeq;
-    if (query.beforeSeq !== undefined) seqRange.$lt = query.beforeSeq;
-    const filter = {
+    const range = {
       conversationId: query.conversationId,
-      ...(Object.keys(seqRange).length > 0 ? { seq: seqRange } : {}),
-      ...MESSAGES_ONLY,
-    } as Filter<LogDocument>;
+      afterSeq: query.afterSeq,
+      upToSeq: query.beforeSeq === undefined ? undefined : query.beforeSeq - 1,
+      limit: query.limit ?? HISTORY_DEFAULT_LIMIT,
+      messagesOnly: true,
+    };
     if (query.afterSeq !== undefined) {
-      const ascending = this.#log.find(filter, this.#dialect.readOptions(limit)).sort({ seq: 1 }).limit(limit);
-      return (await ascending.toArray()) as MessageDocument[];
+      return (await this.#ranges.read({ ...range, order: 'ascending' })) as MessageDocument[];
     }
-    const newestFirst = await this.#log
-      .find(filter, this.#dialect.readOptions(limit))
-      .sort({ seq: -1 })
-      .limit(limit)
-      .toArray();
-    return newestFirst.reverse() as MessageDocument[];
+    return (await this.#ranges.read({ ...range, order: 'descending' })).reverse() as MessageDocument[];
   }
 
   /** Entries of every kind after `afterSeq` and up to `upToSeq` when given, ascending. */
-  async entries(conversationId: string, afterSeq: number, limit = LOG_DEFAULT_LIMIT, upToSeq?: number) {
-    const seqRange = upToSeq === undefined ? { $gt: afterSeq } : { $gt: afterSeq, $lte: upToSeq };
-    return this.#log
-      .find({ conversationId, seq: seqRange }, this.#dialect.readOptions(limit))
-      .sort({ seq: 1 })
-      .limit(limit)
-      .toArray();
+  entries(conversationId: string, afterSeq: number, limit = LOG_DEFAULT_LIMIT, upToSeq?: number) {
+    return this.#ranges.read({ conversationId, afterSeq, upToSeq, order: 'ascending', limit });
   }
 
   /** The entries about these messages (edits, deletes, reactions), ascending by seq. */
@@ -277,10 +260,13 @@ export class MessageRepository {
     seqs: { afterSeq: number; upToSeq: number },
     cap: number,
   ): Promise<number> {
-    const seq = { $gt: seqs.afterSeq, $lte: seqs.upToSeq };
-    return this.#log.countDocuments(
-      { conversationId, seq, senderId: { $ne: userId }, ...MESSAGES_ONLY } as Filter<LogDocument>,
-      { limit: cap },
-    );
+    return this.#ranges.count({
+      conversationId,
+      ...seqs,
+      order: 'ascending',
+      limit: cap,
+      messagesOnly: true,
+      notSentBy: userId,
+    });
   }
 }

@@ -13,6 +13,8 @@ export interface MongoConnectionOptions {
   timeoutMs?: number;
   /** An operation without an answer this long fails (its connection is dropped). Default 30 s. */
   socketTimeoutMs?: number;
+  /** Hears of one-time work on the stored data (a structured logger's `info`). */
+  logger?: { info(fields: object, message: string): void };
 }
 
 export interface MongoHandle {
@@ -47,10 +49,17 @@ export async function connectMongo(options: MongoConnectionOptions): Promise<Mon
   const db = client.db(options.dbName);
   const dialect = await detectDialect(db);
   await ensureIndexes(db);
+  const collections = collectionsOf(db);
+  await dialect.prepareLog(collections.messages, (documents) =>
+    options.logger?.info(
+      { documents, server: dialect.server },
+      'bringing log entries of an earlier version up to date',
+    ),
+  );
   return {
     client,
     db,
-    collections: collectionsOf(db),
+    collections,
     dialect,
     operationDeadlineMs:
       (options.timeoutMs ?? DEFAULT_TIMEOUT_MS) + (options.socketTimeoutMs ?? DEFAULT_SOCKET_TIMEOUT_MS) + 1_000,

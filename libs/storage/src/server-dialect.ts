@@ -1,5 +1,8 @@
 import type { Collection, Db, Document, Filter, FindOptions, WithId } from 'mongodb';
 import pLimit from 'p-limit';
+import type { LogDocument } from './documents.js';
+import { backfillSeqBlocks, blockLogRanges, withSeqBlock } from './ferretdb-log-blocks.js';
+import { type LogRangeReader, queryLogRanges } from './log-range.js';
 
 /**
  * What differs between the servers the repositories run on. Production runs MongoDB 7, where
@@ -26,6 +29,12 @@ export interface ServerDialect {
   update<R>(command: () => Promise<R>): Promise<R>;
   /** Documents per ordered insert command; longer lists are sent as several, one after another. */
   readonly orderedInsertChunk: number;
+  /** How ranges of the log are read. */
+  logRanges(log: Collection<LogDocument>): LogRangeReader;
+  /** A log document as this server stores it (FerretDB adds what its range reads need). */
+  toStored<T extends LogDocument>(document: T): T;
+  /** Brings a log written by an earlier version up to what `logRanges` reads; `onWork` hears of any. */
+  prepareLog(log: Collection<LogDocument>, onWork: (documents: number) => void): Promise<void>;
 }
 
 export const MONGODB_DIALECT: ServerDialect = {
@@ -39,6 +48,9 @@ export const MONGODB_DIALECT: ServerDialect = {
   readOptions: () => ({}),
   update: (command) => command(),
   orderedInsertChunk: Number.POSITIVE_INFINITY,
+  logRanges: (log) => queryLogRanges(log),
+  toStored: (document) => document,
+  prepareLog: async () => {},
 };
 
 /** FerretDB 1.24 lookups of one id list running at once (see `findIn`). */
@@ -80,6 +92,10 @@ export function ferretDbDialect(): ServerDialect {
      * MongoDB's "stops at the first failure" for the whole list.
      */
     orderedInsertChunk: 100,
+    // Its range filters run in Go over the whole conversation: read by blocks (ferretdb-log-blocks.ts).
+    logRanges: (log) => blockLogRanges(log),
+    toStored: (document) => withSeqBlock(document),
+    prepareLog: (log, onWork) => backfillSeqBlocks(log, (command) => updates(command), onWork),
   };
 }
 
