@@ -76,7 +76,7 @@ describe('log ranges', function () {
   it('reads every range as the plain query does: bounds at and across block edges, both orders, limits, filters', async () => {
     const reader = dialect.logRanges(log);
     const reference = queryLogRanges(log);
-    const bounds = [undefined, 0, SEQ_BLOCK_SIZE - 1, SEQ_BLOCK_SIZE, 2 * SEQ_BLOCK_SIZE + 1, ENTRIES + 500];
+    const bounds = [undefined, -3, 0, SEQ_BLOCK_SIZE - 1, SEQ_BLOCK_SIZE, 2 * SEQ_BLOCK_SIZE + 1, ENTRIES + 500];
     const filters = [{}, { messagesOnly: true, notSentBy: 'alice' }];
     let compared = 0;
     let nonEmpty = 0;

@@ -34,6 +34,11 @@ function blockNumber(seq: number): number {
   return Math.floor(seq / SEQ_BLOCK_SIZE);
 }
 
+/** The first block a range may touch: seqs start at 1, so a bound below that starts at block 0. */
+function firstBlock(range: LogRange): number {
+  return range.afterSeq === undefined ? 0 : Math.max(0, blockNumber(range.afterSeq + 1));
+}
+
 /** The document as FerretDB stores it: with its block. */
 export function withSeqBlock<T extends LogDocument>(document: T): T {
   return { ...document, [SEQ_BLOCK_FIELD]: seqBlockOf(document.conversationId, document.seq) };
@@ -73,7 +78,7 @@ export function blockLogRanges(log: Collection<LogDocument>): LogRangeReader {
   const read = async (range: LogRange): Promise<LogDocument[]> => {
     const found: LogDocument[] = [];
     if (range.limit <= 0) return found;
-    const lowest = range.afterSeq === undefined ? 0 : blockNumber(range.afterSeq + 1);
+    const lowest = firstBlock(range);
     const highest = range.upToSeq === undefined ? undefined : blockNumber(range.upToSeq);
     const take = (documents: LogDocument[]) => {
       const sign = range.order === 'ascending' ? 1 : -1;
@@ -110,7 +115,7 @@ export function blockLogRanges(log: Collection<LogDocument>): LogRangeReader {
    * but the number comes back.
    */
   const count = async (range: LogRange): Promise<number> => {
-    const lowest = range.afterSeq === undefined ? 0 : blockNumber(range.afterSeq + 1);
+    const lowest = firstBlock(range);
     const head = await headBlock(range.conversationId);
     const highest = range.upToSeq === undefined ? head : Math.min(head, blockNumber(range.upToSeq));
     // Most of the conversation: one count over all of it costs no more than block after block.
