@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ladderFrom } from './scenarios/ladder.js';
 
-export const SCENARIOS = ['baselines', 'e2e', 'e2e-few', 'fanout', 'peer', 'connections', 'drain'] as const;
+export const SCENARIOS = ['baselines', 'e2e', 'e2e-few', 'fanout', 'peer', 'connections', 'history', 'drain'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** The share of edits, deletes and reactions `--mixed-kinds` mixes into the sends. */
@@ -33,6 +33,8 @@ export interface BenchOptions {
   fanoutRuns: number;
   idleConnections: number;
   drainMessages: number;
+  /** Entries of the long conversation the history reads are timed in (against one of 100). */
+  historyEntries: number;
   /** The drain is reported as incomplete past this (keeps a slow drain from running for many minutes). */
   maxDrainMs: number;
   baselineMs: number;
@@ -96,6 +98,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     fanoutRuns: 3,
     idleConnections: quick ? 1_000 : 10_000,
     drainMessages: quick ? 10_000 : 100_000,
+    historyEntries: quick ? 2_000 : 10_000,
     maxDrainMs: quick ? 60_000 : 300_000,
     baselineMs: quick ? 1_500 : 4_000,
     backlogMessages: quick ? 5_000 : 20_000,

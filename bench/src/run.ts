@@ -19,6 +19,7 @@ import { idleConnections } from './scenarios/connections.js';
 import { drain } from './scenarios/drain.js';
 import { endToEnd } from './scenarios/end-to-end.js';
 import { fanout } from './scenarios/fanout.js';
+import { historyReads } from './scenarios/history.js';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
 /** The edges ping this often during the benchmark, so the idle window sees a few rounds. */
@@ -243,6 +244,18 @@ async function main(): Promise<void> {
         idleWindowMs: options.quick ? 3_000 : 15_000,
         pingIntervalMs: BENCH_PING_INTERVAL_MS,
         forceGc: () => forceGc(system.output(INSPECTED_EDGE)),
+        log,
+      });
+    }
+
+    if (options.only.has('history') && !options.target) {
+      log(`history reads, ${options.historyEntries} entries against 100 (${elapsed()})`);
+      results.history = await historyReads({
+        mongoUrl: env.services.mongoUrl,
+        mongoDb: env.mongoDb,
+        shortEntries: 100,
+        longEntries: options.historyEntries,
+        repetitions: options.quick ? 5 : 20,
         log,
       });
     }

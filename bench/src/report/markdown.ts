@@ -63,6 +63,19 @@ export function markdownOf(r: BenchResults): string {
       '',
     );
   }
+  if (r.history) {
+    const h = r.history;
+    lines.push(
+      `### History reads (a conversation of ${h.longEntries} entries against one of ${h.shortEntries}; median of ${h.repetitions})`,
+      '',
+      `What a client's reads cost as its conversation grows, on ${h.server === 'ferretdb' ? 'FerretDB' : 'MongoDB'}; the ratio is 1 where a read does not grow with the conversation.`,
+      '',
+      `| read | ${h.shortEntries} entries | ${h.longEntries} entries | ratio |`,
+      '|---|---|---|---|',
+      ...h.reads.map((read) => `| ${read.read} | ${read.shortMs} ms | ${read.longMs} ms | ${read.ratio} |`),
+      '',
+    );
+  }
   if (r.drain) {
     const d = r.drain;
     lines.push(

@@ -5,6 +5,7 @@ import type { ConnectionsReport } from '../scenarios/connections.js';
 import type { DrainReport } from '../scenarios/drain.js';
 import type { EndToEndReport } from '../scenarios/end-to-end.js';
 import type { FanoutReport } from '../scenarios/fanout.js';
+import type { HistoryReport } from '../scenarios/history.js';
 import type { Headline } from './headline.js';
 
 /** Everything one run measured: what bench/results/<time>-<mode>.json holds. */
@@ -25,6 +26,7 @@ export interface BenchResults {
   e2eMixed?: EndToEndReport;
   fanout?: FanoutReport;
   connections?: ConnectionsReport;
+  history?: HistoryReport;
   drain?: DrainReport;
   peer?: { e2e?: EndToEndReport; fanout?: FanoutReport };
   headline?: Headline;
