@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { COLLECTION_NAMES, INDEXES } from '@chat/storage';
+import { COLLECTION_NAMES, detectDialect, INDEXES, type LogDocument } from '@chat/storage';
 import { MongoClient } from 'mongodb';
 import { round } from '../stats.js';
 import { createdEvent } from './message-shape.js';
@@ -20,14 +20,18 @@ export interface InsertReport {
 /**
  * The log's raw write limit: insertMany (ordered) of documents shaped as the persister writes
  * them, 256 per batch, four batches in flight, spread over 1,000 conversations, into a
- * collection with exactly the log's indexes (taken from @chat/storage, so they cannot drift).
+ * collection with exactly the log's indexes (taken from @chat/storage, so they cannot drift),
+ * stored as the server's dialect stores them (on FerretDB with their seq block and its index).
  */
 export async function logInsert(mongoUrl: string, dbName: string, durationMs: number): Promise<InsertReport> {
   const client = await new MongoClient(mongoUrl, { maxPoolSize: STREAMS + 2 }).connect();
   try {
-    const collection = client.db(dbName).collection('raw_log');
+    const db = client.db(dbName);
+    const dialect = await detectDialect(db);
+    const collection = db.collection<LogDocument>('raw_log');
     const indexes = INDEXES.filter((index) => index.collection === COLLECTION_NAMES.messages);
     for (const index of indexes) await collection.createIndex(index.key, index.options);
+    await dialect.prepareLog(collection, () => {});
     const conversations = Array.from({ length: CONVERSATIONS }, () => ({ id: randomUUID(), seq: 0 }));
     let inserted = 0;
     let next = 0;
@@ -38,7 +42,7 @@ export async function logInsert(mongoUrl: string, dbName: string, durationMs: nu
           const conversation = conversations[next++ % CONVERSATIONS] as { id: string; seq: number };
           conversation.seq += 1;
           const event = createdEvent(conversation.id, conversation.seq);
-          return {
+          return dialect.toStored({
             _id: event.messageId,
             conversationId: conversation.id,
             seq: conversation.seq,
@@ -46,21 +50,24 @@ export async function logInsert(mongoUrl: string, dbName: string, durationMs: nu
             clientMsgId: event.clientMsgId,
             body: event.body,
             createdAt: new Date(),
-          };
+          });
         });
-        await collection.insertMany(docs as never[], { ordered: true });
+        await collection.insertMany(docs, { ordered: true });
         inserted += docs.length;
       }
     };
     await Promise.all(Array.from({ length: STREAMS }, stream));
     const elapsedS = (performance.now() - startedAt) / 1000;
+    const indexNames = (await collection.listIndexes().toArray())
+      .map((index) => String(index.name))
+      .filter((name) => name !== '_id_');
     await collection.drop();
     return {
       ratePerS: round(inserted / elapsedS, 0),
       messages: inserted,
       batch: BATCH,
       concurrentBatches: STREAMS,
-      indexes: indexes.map((index) => index.options.name),
+      indexes: indexNames,
     };
   } finally {
     await client.close();
