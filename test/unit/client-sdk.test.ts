@@ -15,6 +15,7 @@ import {
 } from '@chat/client';
 import type { LogEntry } from '@chat/contracts';
 import { expect } from 'chai';
+import { AuthSession } from '../../libs/client/src/auth-session.js';
 import { PresenceBook } from '../../libs/client/src/presence-book.js';
 
 const CONV = '00000000-0000-4000-8000-00000000000c';
@@ -310,5 +311,55 @@ describe('@chat/client in a browser', () => {
     for (const file of files) {
       expect(readFileSync(file, 'utf8'), file).not.to.match(/\bBuffer\b|\bprocess\.|node:/);
     }
+  });
+});
+
+/** An access token as the auth service issues it, as far as the client reads it (its claims). */
+function accessToken(sub: string): string {
+  const now = Math.floor(Date.now() / 1000);
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'ES256' })}.${part({ sub, iat: now, exp: now + 900 })}.signature`;
+}
+
+describe('@chat/client auth session', () => {
+  it('a refresh asked for while a password change is answered waits for its new pair instead of spending the revoked token', async () => {
+    // The server closes this device's socket (4004) before its answer to POST /password can
+    // arrive; the connection then asks for a refresh. The old refresh token is revoked by then.
+    const calls: string[] = [];
+    let answerChange: (() => void) | undefined;
+    const fetch = async (url: string) => {
+      const path = new URL(url).pathname;
+      calls.push(path);
+      if (path === '/password') {
+        await new Promise<void>((resolve) => {
+          answerChange = resolve;
+        });
+        const pair = { accessToken: accessToken(ME), refreshToken: 'new refresh', expiresIn: 900 };
+        return { status: 200, ok: true, text: async () => JSON.stringify(pair) };
+      }
+      const refused = { error: { code: 'unauthorized', message: 'refresh token revoked' } };
+      return { status: 401, ok: false, text: async () => JSON.stringify(refused) };
+    };
+    const auth = new AuthSession({
+      authUrl: 'http://auth.invalid',
+      fetch,
+      refreshMarginMs: 60_000,
+      backoff: { initialDelayMs: 10, maxDelayMs: 10 },
+    });
+    const ended: string[] = [];
+    auth.on('ended', (end) => ended.push(end.reason));
+    auth.use({ accessToken: accessToken(ME), refreshToken: 'old refresh', expiresIn: 900 });
+
+    const change = auth.changePassword('old passphrase', 'a new passphrase');
+    const refreshed = auth.refresh();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    answerChange?.();
+    const [changed, afterRefresh] = await Promise.all([change, refreshed]).finally(() => auth.stop());
+
+    expect(afterRefresh.refreshToken).to.equal('new refresh');
+    expect(changed.refreshToken).to.equal('new refresh');
+    expect(calls).to.deep.equal(['/password']);
+    expect(ended).to.deep.equal([]);
+    expect(auth.ended).to.equal(false);
   });
 });

@@ -52,6 +52,7 @@ export class AuthSession extends Emitter<AuthSessionEvents> {
   #session: Session | undefined;
   #userId: string | undefined;
   #refreshing: Promise<Session> | undefined;
+  #changingPassword: Promise<Session> | undefined;
   #refreshTimer: ReturnType<typeof setTimeout> | undefined;
   #ended = false;
 
@@ -114,6 +115,11 @@ export class AuthSession extends Emitter<AuthSessionEvents> {
    * the refresh token is refused.
    */
   refresh(): Promise<Session> {
+    // The server ends every session of the account, this socket's included (4004), before it
+    // answers a password change: a refresh then would spend a revoked token and end this session
+    // too. The change's answer is the new pair; a failed change leaves the old one to refresh.
+    const change = this.#changingPassword;
+    if (change) return change.then(undefined, () => this.refresh());
     this.#refreshing ??= this.#refreshUntilAnswered().finally(() => {
       this.#refreshing = undefined;
     });
@@ -135,10 +141,17 @@ export class AuthSession extends Emitter<AuthSessionEvents> {
   async changePassword(currentPassword: string, newPassword: string): Promise<Session> {
     const session = this.#session;
     if (!session) throw new Error('log in (or useSession) first');
-    const pair = await this.#post<TokenPair>('/password', { currentPassword, newPassword }, session.accessToken);
-    const next = this.use(pair);
-    this.emit('tokens', next);
-    return next;
+    const change = this.#post<TokenPair>('/password', { currentPassword, newPassword }, session.accessToken)
+      .then((pair) => {
+        const next = this.use(pair);
+        this.emit('tokens', next);
+        return next;
+      })
+      .finally(() => {
+        if (this.#changingPassword === change) this.#changingPassword = undefined;
+      });
+    this.#changingPassword = change;
+    return change;
   }
 
   /** POST /logout: ends the refresh family on the server; the session ends here too. */
