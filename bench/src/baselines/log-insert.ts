@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { COLLECTION_NAMES, detectDialect, INDEXES, type LogDocument } from '@chat/storage';
+import { detectDialect } from '@chat/storage';
 import { MongoClient } from 'mongodb';
 import { round } from '../stats.js';
+import { logShapedCollection } from './log-collection.js';
 import { createdEvent } from './message-shape.js';
 
 const BATCH = 256;
@@ -20,18 +21,15 @@ export interface InsertReport {
 /**
  * The log's raw write limit: insertMany (ordered) of documents shaped as the persister writes
  * them, 256 per batch, four batches in flight, spread over 1,000 conversations, into a
- * collection with exactly the log's indexes (taken from @chat/storage, so they cannot drift),
- * stored as the server's dialect stores them (on FerretDB with their seq block and its index).
+ * collection shaped as the log (`logShapedCollection`), stored as the server's dialect stores
+ * them (on FerretDB with their seq block).
  */
 export async function logInsert(mongoUrl: string, dbName: string, durationMs: number): Promise<InsertReport> {
   const client = await new MongoClient(mongoUrl, { maxPoolSize: STREAMS + 2 }).connect();
   try {
     const db = client.db(dbName);
     const dialect = await detectDialect(db);
-    const collection = db.collection<LogDocument>('raw_log');
-    const indexes = INDEXES.filter((index) => index.collection === COLLECTION_NAMES.messages);
-    for (const index of indexes) await collection.createIndex(index.key, index.options);
-    await dialect.prepareLog(collection, () => {});
+    const collection = await logShapedCollection(db, 'raw_log', dialect);
     const conversations = Array.from({ length: CONVERSATIONS }, () => ({ id: randomUUID(), seq: 0 }));
     let inserted = 0;
     let next = 0;

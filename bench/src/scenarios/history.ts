@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { COLLECTION_NAMES, connectMongo, INDEXES, type LogDocument, MessageRepository } from '@chat/storage';
+import { connectMongo, type LogDocument, MessageRepository } from '@chat/storage';
+import type { Collection } from 'mongodb';
+import { logShapedCollection } from '../baselines/log-collection.js';
 import { percentile, round } from '../stats.js';
 
 /** One kind of read, timed in a short and in a long conversation. */
@@ -56,11 +58,9 @@ export async function historyReads(options: {
   log: (line: string) => void;
 }): Promise<HistoryReport> {
   const mongo = await connectMongo({ url: options.mongoUrl, dbName: options.mongoDb, appName: 'bench-history' });
-  const collection = mongo.db.collection<LogDocument>('bench_history_log');
+  let collection: Collection<LogDocument> | undefined;
   try {
-    for (const index of INDEXES.filter((index) => index.collection === COLLECTION_NAMES.messages))
-      await collection.createIndex(index.key, index.options);
-    await mongo.dialect.prepareLog(collection, () => {});
+    collection = await logShapedCollection(mongo.db, 'bench_history_log', mongo.dialect);
     const repository = new MessageRepository(collection, mongo.dialect);
     const conversations = { short: randomUUID(), long: randomUUID() };
     for (const [conversationId, entries] of [
@@ -116,7 +116,7 @@ export async function historyReads(options: {
       reads,
     };
   } finally {
-    await collection.drop().catch(() => false);
+    await collection?.drop().catch(() => false);
     await mongo.close();
   }
 }
