@@ -40,7 +40,7 @@ export function serverSideOf(before: MetricSums, after: MetricSums) {
     retries: delta('chat_persister_events_retried_total'),
     deadLettered: delta('chat_persister_events_poison_total'),
     meanPhaseMs: Object.fromEntries(
-      ['seq', 'insert', 'last_seq', 'announce'].map((phase) => {
+      ['seq', 'state', 'insert', 'last_seq', 'presence', 'announce', 'erase'].map((phase) => {
         const count = delta(`chat_persister_phase_seconds_count:${phase}`);
         return [phase, round(count ? (delta(`chat_persister_phase_seconds_sum:${phase}`) / count) * 1000 : 0, 1)];
       }),

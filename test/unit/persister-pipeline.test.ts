@@ -132,8 +132,13 @@ function deferred<T = void>(): Deferred<T> {
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function writerOver(messages: MemoryMessages, loadLastSeq: (conversationId: string) => Promise<number>) {
+function writerOver(
+  messages: MemoryMessages,
+  loadLastSeq: (conversationId: string) => Promise<number>,
+  notifications = {} as NotificationRepository,
+) {
   const announced: LogAppendedEvent[] = [];
   const publisher = {
     publish: async (_definition: unknown, event: LogAppendedEvent) => {
@@ -151,7 +156,7 @@ function writerOver(messages: MemoryMessages, loadLastSeq: (conversationId: stri
     seqs: new SeqAllocator(loadLastSeq),
     publisher,
     conversations: {} as ConversationRepository,
-    notifications: {} as NotificationRepository,
+    notifications,
     lastSeqs: heads,
     rewrites: { raise: async () => 1 },
     // Everyone online: nobody is due a notification (the notifier's side has a test of its own).
@@ -379,6 +384,7 @@ describe('persister pipeline', () => {
           announces.push({ batch, done });
           return done.promise;
         },
+        conclude: async () => undefined,
       } as unknown as BatchWriter;
       const writtenAll = (events: MessageCreatedEvent[]): WrittenBatch => ({
         persisted: events.map((e, i) => ({
@@ -419,13 +425,13 @@ describe('persister pipeline', () => {
           return writtenAll(events);
         },
         announce: async () => undefined,
+        conclude: async () => undefined,
       } as unknown as BatchWriter;
       const batcher = new InboundBatcher(writer, createLogger({ app: 'test', level: 'silent' }), {
         batchMax: 100,
         batchWaitMs: 40,
         metrics: persisterMetrics(new Registry()),
       });
-      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
       let n = 0;
       const submit = () => batcher.submit(created(A, ++n), 'persister.messages.0');
       // A trickle: nothing came before, so nothing is gained by waiting.
@@ -506,6 +512,49 @@ describe('persister pipeline', () => {
       await tick();
       announces[1]?.done.resolve();
       await second;
+    });
+
+    it("writes and announces later batches while a delete's text is erased, and settles the delete only once it is erased", async () => {
+      const messages = new MemoryMessages();
+      const erasing = deferred();
+      const erasures: string[][] = [];
+      const eraseBodies = async (ids: readonly string[]) => {
+        erasures.push([...ids]);
+        await erasing.promise;
+      };
+      Object.assign(messages, { eraseBodies });
+      const { writer, announced } = writerOver(messages, async () => 0, {
+        erasePreviewsOf: async () => undefined,
+      } as unknown as NotificationRepository);
+      // Batches of up to 10: the later message is written alone only if the batch waiting for its
+      // erasure does not hold writes back until a full batch has gathered.
+      const batcher = batcherOf(writer, 10);
+      const fresh = { seenBefore: false };
+      const message = created(A, 1);
+      await batcher.submit(message, 'q', fresh);
+      const settled: string[] = [];
+      const deleting = batcher
+        .submit(requested(A, 1, { kind: 'message.delete', messageId: message.messageId }), 'q', fresh)
+        .then(() => settled.push('delete'));
+      while (erasures.length === 0) await tick();
+      expect(erasures).to.deep.equal([[message.messageId]]);
+
+      // A message of another conversation, written while the delete's text is being erased.
+      const later = batcher.submit(created(B, 1), 'q', fresh).then(() => settled.push('b-1'));
+      const waited = await Promise.race([later.then(() => 'settled'), sleep(500).then(() => 'still waiting')]);
+      expect(waited, 'the later batch is announced and settled without waiting for the erasure').to.equal('settled');
+      const pushedIds = announced.flatMap((event) =>
+        event.segments.flatMap((segment) =>
+          segment.entries.map((e) => (e.type === 'message.new' ? e.message.id : e.type)),
+        ),
+      );
+      expect(pushedIds).to.deep.equal([message.messageId, 'message.deleted', 'b-1']);
+      expect(settled, 'the delete is not acked before its text is erased').to.deep.equal(['b-1']);
+
+      erasing.resolve();
+      await deleting;
+      expect(settled).to.deep.equal(['b-1', 'delete']);
+      await batcher.idle();
     });
 
     it('settles an unannounced batch, and the unwritten part of a batch, with the reason to retry', async () => {

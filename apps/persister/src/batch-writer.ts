@@ -424,7 +424,7 @@ export class BatchWriter {
         failed.set(id, describe(error));
       }
     }
-    const erased = Promise.all(erasures).then(
+    const erased = (erasures.length > 0 ? this.#timed('erase', () => Promise.all(erasures)) : Promise.resolve()).then(
       () => undefined,
       (error: unknown) => {
         this.#deps.logger?.warn({ err: error }, 'erasing deleted text failed; the batch will be retried');
@@ -436,7 +436,7 @@ export class BatchWriter {
 
   /** Runs one phase of a batch and records its time. */
   #timed<T>(
-    phase: 'seq' | 'state' | 'insert' | 'last_seq' | 'presence' | 'announce',
+    phase: 'seq' | 'state' | 'insert' | 'last_seq' | 'presence' | 'announce' | 'erase',
     work: () => Promise<T>,
   ): Promise<T> {
     const stop = this.#deps.metrics.phase.startTimer({ phase });
@@ -446,15 +446,13 @@ export class BatchWriter {
   /**
    * Log heads first, then the fanout: a client told of seq N finds lastSeq ≥ N on reconnect.
    * The pushes wait for nothing else; the notifier's `notifications.due` goes once the batch's
-   * presence read answers, and the batch is done (to be acked) once both are confirmed and its
-   * deleted text is erased. Throws when any of them fails; then the whole batch is to be retried
-   * (it is stored already; a notification announced twice is one pending message, collapsed by
-   * the notifier). Answers go last and may be lost (the edge then answers `unavailable`, and a
-   * repeat is safe).
+   * presence read answers. Resolves once both are confirmed. Batches are announced one at a time,
+   * in the order they were written, so each conversation's pushes go out in seq order. Throws
+   * when either fails; then the whole batch is to be retried (it is stored already; a
+   * notification announced twice is one pending message, collapsed by the notifier).
    */
   async announce(batch: WrittenBatch): Promise<void> {
-    const { pushes, answers } = batch;
-    if (pushes.length === 0 && answers.length === 0) return;
+    const { pushes } = batch;
     const { publisher } = this.#deps;
     await batch.lastSeqWritten;
     const pushed =
@@ -466,9 +464,24 @@ export class BatchWriter {
     const notified = batch.notificationsDue.then((event) =>
       event ? publisher.publish(EVENTS.notificationsDue, event) : undefined,
     );
-    await Promise.all([pushed, notified, batch.erased]);
+    await Promise.all([pushed, notified]);
+  }
+
+  /**
+   * What an announced batch still needs before it is acked, and the next batch's announce does
+   * not wait for: its deleted text erased, then each command's outcome answered to the edge that
+   * asked. Throws when the erasure failed (the whole batch is then retried, and the stored
+   * delete is erased again). Answers may be lost (the edge then answers `unavailable`, and a
+   * repeat is safe).
+   *
+   * Why apart: a delete's erasure is a few updates, each a commit on FerretDB. While it was part
+   * of the announce, every later batch's pushes waited for it, and with deletes in the load
+   * that was most batches (docs/benchmarks.md, optimisation log).
+   */
+  async conclude(batch: WrittenBatch): Promise<void> {
+    await batch.erased;
     await Promise.all(
-      answers.map(({ event, outcome }) =>
+      batch.answers.map(({ event, outcome }) =>
         this.#deps.publisher
           .publish(EVENTS.commandAnswered, {
             type: 'command.answered',

@@ -11,7 +11,7 @@ export interface InboundBatcherOptions {
   metrics: PersisterMetrics;
 }
 
-/** Written batches waiting for their lastSeq and announce: bounds memory while writes run ahead. */
+/** Written batches not yet settled: bounds memory while writes run ahead. */
 const MAX_BATCHES_IN_FLIGHT = 32;
 
 /** A message was not stored and announced this time; the shard worker sends it round the retry ladder. */
@@ -39,12 +39,15 @@ interface Submitted {
  *
  *   submit → batch (≤ batchMax, ≤ batchWaitMs when messages come fast enough to fill it)
  *          → write (seq, insert) → lastSeq group commit
- *          → announce (fanout publish, confirmed) → settle → the worker acks
+ *          → announce (fanout publish, confirmed)
+ *          → conclude (a delete's text erased, commands answered) → settle → the worker acks
  *
- * One batch is written at a time, in arrival order, and written batches are announced and
- * settled in that same order, so each conversation (which lives on one shard) is written,
- * announced and acked in order. The next batch is written while earlier ones wait for their
- * lastSeq group commit. Batching across shards makes a batch as large as the load allows instead
+ * One batch is written at a time, in arrival order, and written batches are announced in that
+ * same order, so each conversation (which lives on one shard) is written and announced in order.
+ * A batch settles once it is announced and concluded; a slow conclusion (erasing a deleted
+ * message's text) holds back only its own batch's acks, and acks may go out of order (the
+ * channel acks each delivery on its own then). The next batch is written while earlier ones
+ * wait for their lastSeq group commit. Batching across shards makes a batch as large as the load allows instead
  * of one small batch per shard (measured: 8 shards at 400 msg/s gave batches of 3.6 messages).
  */
 export class InboundBatcher {
@@ -54,9 +57,12 @@ export class InboundBatcher {
   #pending: Submitted[] = [];
   /** The batch being written (one at a time). */
   #writing: Promise<void> | undefined;
-  /** Announces of written batches, chained in order. */
-  #finishing: Promise<void> = Promise.resolve();
+  /** Announces of written batches, chained in order (never rejects). */
+  #announced: Promise<void> = Promise.resolve();
+  /** Written batches not yet settled. */
   #inFlight = 0;
+  /** Written batches not yet announced (a part of `#inFlight`). */
+  #announcing = 0;
   #timer: { cancel(): void } | undefined;
   readonly #arrivals = new ArrivalRate();
   /** Submitted and not yet settled, and who waits for that to reach 0. */
@@ -109,12 +115,16 @@ export class InboundBatcher {
   /**
    * Another write may start while earlier batches wait for their lastSeq and announce only when
    * a full batch is waiting (a backlog). Under a light load running ahead only adds contention
-   * (measured: p50 at 400 msg/s went from 79 to 166 ms), so batches then go one at a time.
+   * (measured: p50 at 400 msg/s went from 79 to 166 ms), so batches then go one at a time. A
+   * batch that is announced and only waits for its conclusion (a delete's erasure) does not
+   * count: the next batches are written meanwhile as if it were done. Counted, it held every
+   * write back until a full batch had gathered behind it, and with deletes in the load batches
+   * grew from about 11 to 52 messages and the push p50 from 50 ms to over a second.
    */
   #mayWrite(): boolean {
     if (this.#writing || this.#pending.length === 0) return false;
-    if (this.#inFlight === 0) return true;
-    return this.#inFlight < MAX_BATCHES_IN_FLIGHT && this.#pending.length >= this.#options.batchMax;
+    if (this.#inFlight >= MAX_BATCHES_IN_FLIGHT) return false;
+    return this.#announcing === 0 || this.#pending.length >= this.#options.batchMax;
   }
 
   #schedule(): void {
@@ -155,12 +165,19 @@ export class InboundBatcher {
       .then(
         (written) => {
           this.#inFlight += 1;
-          this.#finishing = this.#finishing
-            .then(() => this.#finish(batch, written, started))
+          this.#announcing += 1;
+          // The next batch's announce waits for this one's, never for its erasures and answers.
+          const announced = this.#announced.then(() => this.#writer.announce(written));
+          this.#announced = announced
+            .catch(() => undefined)
             .finally(() => {
-              this.#inFlight -= 1;
+              this.#announcing -= 1;
               this.#schedule();
             });
+          void this.#finish(batch, written, announced, started).finally(() => {
+            this.#inFlight -= 1;
+            this.#schedule();
+          });
         },
         (error: unknown) => {
           // Whatever failed (the database, a bug), every message of the batch takes the retry ladder.
@@ -174,13 +191,14 @@ export class InboundBatcher {
       });
   }
 
-  /** Announces a written batch and settles each of its messages; never rejects. */
-  async #finish(batch: Submitted[], written: WrittenBatch, started: number): Promise<void> {
+  /** Settles each message of a written batch once it is announced and concluded; never rejects. */
+  async #finish(batch: Submitted[], written: WrittenBatch, announced: Promise<void>, started: number): Promise<void> {
     const { metrics } = this.#options;
     try {
-      await this.#writer.announce(written);
+      await announced;
+      await this.#writer.conclude(written);
     } catch (error) {
-      // lastSeq or the announce failed after the write: retry all; the next pass finds them stored.
+      // lastSeq, the announce or the erasure failed after the write: retry all; the next pass finds them stored.
       this.#logger.warn({ err: error, size: batch.length }, 'batch not announced; sending it to the retry ladder');
       for (const item of batch) item.settle(describe(error));
       return;

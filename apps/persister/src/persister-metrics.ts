@@ -19,7 +19,7 @@ export function persisterMetrics(registry: Registry) {
     }),
     phase: new Histogram({
       name: 'chat_persister_phase_seconds',
-      help: 'Time per batch in each phase: seq (counters), state (what commands are judged against), insert, last_seq (the batch log heads, one Redis command), presence (who of the recipients is offline, one Redis round trip), announce (fanout publish and notifications.due)',
+      help: "Time per batch in each phase: seq (counters), state (what commands are judged against), insert, last_seq (the batch log heads, one Redis command), presence (who of the recipients is offline, one Redis round trip), announce (fanout publish and notifications.due), erase (the text of the batch's deleted messages, while later batches go on)",
       labelNames: ['phase'],
       buckets: LATENCY_BUCKETS_S,
       registers,
