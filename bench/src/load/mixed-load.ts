@@ -13,9 +13,13 @@ interface LiveMessage {
  * the same mix. The slot goes to the sender of the oldest acked message still alive, not to the
  * slot's own sender: with as many senders as a multiple of n, the same senders would otherwise
  * get every mixed slot and never have a message to change. Each message goes through edit →
- * reaction.add → reaction.remove → delete, one step per turn; a deleted one is never touched
- * again, and with no live message the slot sends a new message, so every mixed frame is one the
- * server must accept.
+ * reaction.add → reaction.remove → delete in consecutive mixed slots, so the four kinds are an
+ * even share of the mix from the first step; a deleted one is never touched again, and with no
+ * live message the slot sends a new message, so every mixed frame is one the server must accept.
+ *
+ * Why consecutive: sent back behind every newer message after each step of its life, a message
+ * waited ten times longer for each next kind (nine new messages join the queue per mixed slot),
+ * so a step's mix was almost all edits and deletes came only in the top steps of the ladder.
  */
 export class MixedLoad {
   readonly #every: number;
@@ -36,7 +40,7 @@ export class MixedLoad {
     if (!message) return undefined;
     const kind = MIXED_KINDS[message.next] as MixedKind;
     message.next += 1;
-    if (kind !== 'message.delete') this.#live.push(message);
+    if (kind !== 'message.delete') this.#live.unshift(message);
     return { sender: message.sender, kind, messageId: message.messageId };
   }
 
