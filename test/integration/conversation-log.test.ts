@@ -335,10 +335,33 @@ describe('conversation log', function () {
       }
       return found;
     };
-    // The check can fail: before the delete, the text is in three documents.
-    expect(await holding()).to.have.length(3);
+    // A notification bob was sent quotes it (recorded as the notifier does), next to one that
+    // quotes another message and keeps its text.
+    const notification = (id: string, ids: string[], preview: string) => ({
+      _id: id,
+      userId: bob.id,
+      conversationId,
+      messageIds: ids,
+      count: ids.length,
+      preview,
+      createdAt: new Date(),
+      deliveredAt: new Date(),
+      transport: 'log',
+    });
+    const other = `other-${randomUUID()}`;
+    await db
+      .collection('notifications')
+      .insertMany([
+        notification(`n-${randomUUID()}`, [randomUUID(), messageId], `${secret} edited twice`),
+        notification(other, [randomUUID()], 'another message'),
+      ] as never[]);
+    // The check can fail: before the delete, the text is in four documents.
+    expect(await holding()).to.have.length(4);
     await a.request('message.delete', { conversationId, messageId });
     expect(await holding()).to.deep.equal([]);
+    expect(await db.collection('notifications').findOne({ _id: other } as never)).to.deep.include({
+      preview: 'another message',
+    });
     const log = await readLog(a, conversationId);
     expect(JSON.stringify(log)).to.not.include(secret);
     expect(log.map((e) => e.type)).to.deep.equal([

@@ -26,8 +26,19 @@ export class NotificationRepository {
     }
   }
 
-  /** A message was deleted: the previews that quote it lose their text. */
+  /**
+   * A message was deleted: the previews that quote it lose their text. Most deleted messages
+   * were never in a notification (their recipients were online), and a read tells so without
+   * the update, which on FerretDB is a commit of its own behind the update gate. A notification
+   * recorded after this read is no different from one recorded after the update: the notifier
+   * never quotes a deleted message.
+   */
   async erasePreviewsOf(messageId: string): Promise<void> {
+    const quoted = await this.#notifications.findOne(
+      { messageIds: messageId },
+      { ...this.#dialect.readOptions(1), projection: { _id: 1 } },
+    );
+    if (!quoted) return;
     await this.#dialect.update(() =>
       this.#notifications.updateMany({ messageIds: messageId }, { $set: { preview: '' } }),
     );
