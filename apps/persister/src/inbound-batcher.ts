@@ -47,8 +47,9 @@ interface Submitted {
  * A batch settles once it is announced and concluded; a slow conclusion (erasing a deleted
  * message's text) holds back only its own batch's acks, and acks may go out of order (the
  * channel acks each delivery on its own then). The next batch is written while earlier ones
- * wait for their lastSeq group commit. Batching across shards makes a batch as large as the load allows instead
- * of one small batch per shard (measured: 8 shards at 400 msg/s gave batches of 3.6 messages).
+ * wait for their lastSeq group commit. Batching across shards makes a batch as large as the
+ * load allows instead of one small batch per shard (measured: 8 shards at 400 msg/s gave
+ * batches of 3.6 messages).
  */
 export class InboundBatcher {
   readonly #writer: BatchWriter;
@@ -118,8 +119,8 @@ export class InboundBatcher {
    * (measured: p50 at 400 msg/s went from 79 to 166 ms), so batches then go one at a time. A
    * batch that is announced and only waits for its conclusion (a delete's erasure) does not
    * count: the next batches are written meanwhile as if it were done. Counted, it held every
-   * write back until a full batch had gathered behind it, and with deletes in the load batches
-   * grew from about 11 to 52 messages and the push p50 from 50 ms to over a second.
+   * write back until a full batch had gathered behind it: with deletes in the load, batches grew
+   * to 52 messages and the p50 passed a second at 1,000 frames/s (docs/benchmarks.md, row 43).
    */
   #mayWrite(): boolean {
     if (this.#writing || this.#pending.length === 0) return false;
