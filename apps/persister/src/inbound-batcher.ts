@@ -200,7 +200,10 @@ export class InboundBatcher {
       await this.#writer.conclude(written);
     } catch (error) {
       // lastSeq, the announce or the erasure failed after the write: retry all; the next pass finds them stored.
-      this.#logger.warn({ err: error, size: batch.length }, 'batch not announced; sending it to the retry ladder');
+      this.#logger.warn(
+        { err: error, size: batch.length },
+        'batch not announced or not concluded; sending it to the retry ladder',
+      );
       for (const item of batch) item.settle(describe(error));
       return;
     }
